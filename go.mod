@@ -1,0 +1,3 @@
+module github.com/autoenc/autoenc
+
+go 1.26
