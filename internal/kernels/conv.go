@@ -1,0 +1,113 @@
+package kernels
+
+import "fmt"
+
+// ConvGeom is the geometry of a square convolution window sliding over NHWC
+// images: the input is [batch, H, W, C], the window K x K, the step S, and
+// PadTop rows and PadLeft columns of zeros come before the first input row
+// and column (padding after the last is implied by OH and OW). The output
+// has OH x OW pixels; output pixel (oy, ox) sees input rows
+// oy*S-PadTop .. oy*S-PadTop+K-1 and the matching columns.
+type ConvGeom struct {
+	H, W, C         int // input height, width, channels
+	K, S            int // window size and stride
+	PadTop, PadLeft int // zeros before the first input row and column
+	OH, OW          int // output height and width
+}
+
+// ColCols is the width of an im2col matrix: K*K*C, one column per window tap.
+func (g ConvGeom) ColCols() int { return g.K * g.K * g.C }
+
+// check panics unless x and col hold at least batch images and rows.
+func (g ConvGeom) check(what string, col, x []float32, batch int) {
+	if batch < 0 || len(x) < batch*g.H*g.W*g.C || len(col) < batch*g.OH*g.OW*g.ColCols() {
+		panic(fmt.Sprintf("kernels: %s: %d images need x >= %d and col >= %d values, got %d and %d",
+			what, batch, batch*g.H*g.W*g.C, batch*g.OH*g.OW*g.ColCols(), len(x), len(col)))
+	}
+}
+
+// span returns the window taps dj in [lo, hi) that fall inside a row of the
+// input for the window starting at input column ix0 (which may be negative).
+func (g ConvGeom) span(ix0 int) (lo, hi int) {
+	lo, hi = max(0, -ix0), min(g.K, g.W-ix0)
+	if hi < lo {
+		hi = lo
+	}
+	return lo, hi
+}
+
+// Im2col copies the windows of the NHWC images x ([batch, H, W, C]) into the
+// rows of col ([batch*OH*OW, K*K*C]), one row per output pixel, its columns
+// ordered (di, dj, c) like a [K, K, C, filters] kernel, with zeros where the
+// window hangs over the padding:
+//
+//	col[(n*OH+oy)*OW+ox][(di*K+dj)*C+c] = x[n][oy*S+di-PadTop][ox*S+dj-PadLeft][c]
+//
+// The K taps of one window row (fixed di) are contiguous in both x and col,
+// so each window row is one copy of up to K*C values.
+func Im2col(col, x []float32, batch int, g ConvGeom) {
+	g.check("Im2col", col, x, batch)
+	rowLen, kkc := g.K*g.C, g.ColCols()
+	for n := 0; n < batch; n++ {
+		img := x[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
+		for oy := 0; oy < g.OH; oy++ {
+			for ox := 0; ox < g.OW; ox++ {
+				dst := col[((n*g.OH+oy)*g.OW+ox)*kkc:][:kkc]
+				ix0 := ox*g.S - g.PadLeft
+				lo, hi := g.span(ix0)
+				for di := 0; di < g.K; di++ {
+					row := dst[di*rowLen:][:rowLen]
+					iy := oy*g.S + di - g.PadTop
+					if iy < 0 || iy >= g.H || lo == hi {
+						clear(row)
+						continue
+					}
+					src := img[(iy*g.W+ix0+lo)*g.C : (iy*g.W+ix0+hi)*g.C]
+					clear(row[:lo*g.C])
+					copy(row[lo*g.C:hi*g.C], src)
+					clear(row[hi*g.C:])
+				}
+			}
+		}
+	}
+}
+
+// Col2im is the adjoint of Im2col: it sets x ([batch, H, W, C]) to the sum,
+// over every row of col ([batch*OH*OW, K*K*C]) and every tap, of the values
+// whose window position falls inside the image; taps on the padding are
+// dropped:
+//
+//	x[n][iy][ix][c] = sum over oy*S+di-PadTop == iy, ox*S+dj-PadLeft == ix
+//	                  of col[(n*OH+oy)*OW+ox][(di*K+dj)*C+c]
+//
+// It is the input gradient of a convolution (dx from dcol) and the forward
+// pass of a transposed convolution.
+func Col2im(x, col []float32, batch int, g ConvGeom) {
+	g.check("Col2im", col, x, batch)
+	rowLen, kkc := g.K*g.C, g.ColCols()
+	clear(x[:batch*g.H*g.W*g.C])
+	for n := 0; n < batch; n++ {
+		img := x[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
+		for oy := 0; oy < g.OH; oy++ {
+			for ox := 0; ox < g.OW; ox++ {
+				src := col[((n*g.OH+oy)*g.OW+ox)*kkc:][:kkc]
+				ix0 := ox*g.S - g.PadLeft
+				lo, hi := g.span(ix0)
+				if lo == hi {
+					continue
+				}
+				for di := 0; di < g.K; di++ {
+					iy := oy*g.S + di - g.PadTop
+					if iy < 0 || iy >= g.H {
+						continue
+					}
+					row := src[di*rowLen+lo*g.C : di*rowLen+hi*g.C]
+					dst := img[(iy*g.W+ix0+lo)*g.C : (iy*g.W+ix0+hi)*g.C]
+					for i, v := range row {
+						dst[i] += v
+					}
+				}
+			}
+		}
+	}
+}
