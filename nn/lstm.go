@@ -1,18 +1,245 @@
 package nn
 
-// PLACEHOLDER: replaced by the real layer.
-
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 
+	"github.com/autoenc/autoenc/internal/kernels"
 	"github.com/autoenc/autoenc/tensor"
 )
 
-type LSTM struct{}
+// LSTM is Keras's LSTM layer (activation tanh, recurrent activation sigmoid)
+// over input x of shape [batch, time, in].
+//
+// Its parameters, with u = units and the four gates stacked along the last
+// axis in Keras's order i, f, c, o:
+//
+//	kernel           W [in, 4u]  glorot_uniform (fan_in = in, fan_out = 4u)
+//	recurrent_kernel U [u, 4u]   orthogonal
+//	bias             b [4u]      zeros, except the forget slice [u:2u] = 1 (unit_forget_bias)
+//
+// For t = 1..T, with h_0 = c_0 = 0:
+//
+//	z_t = x_t W + h_{t-1} U + b              [batch, 4u]
+//	i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o)
+//	c_t = f*c_{t-1} + i*g
+//	h_t = o*tanh(c_t)
+//
+// The output is h_1..h_T as [batch, time, u] when returnSequences is set,
+// else h_T as [batch, u].
+//
+// Layout: internally every per-step buffer is time-major ([T, batch, ...]),
+// so the rows of one step are contiguous and the rows of all steps form one
+// matrix. The input projection x W + b for every step is then a single
+// Sgemm over [T*batch, in], each step adds h_{t-1} U with one Sgemm (beta=1),
+// and backward needs one Sgemm per step for dh_{t-1} = dz_t U^T plus one
+// each, over all steps at once, for dW, dU and dx. The input, the output and
+// their gradients are transposed between the two layouts; that is a copy of
+// batch*T rows, small beside the matrix products.
+type LSTM struct {
+	units           int
+	returnSequences bool
 
-func NewLSTM(units int, returnSequences bool) *LSTM { return &LSTM{} }
+	steps, features int // T and in, fixed by Build
 
-func (l *LSTM) Build(in []int, rng *rand.Rand) ([]int, error)          { panic("not implemented") }
-func (l *LSTM) Forward(x *tensor.Tensor, training bool) *tensor.Tensor { panic("not implemented") }
-func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor              { panic("not implemented") }
-func (l *LSTM) Params() []*Param                                       { return nil }
+	kernel, recurrent, bias *Param
+	params                  []*Param
+
+	// Saved by Forward for Backward, time-major.
+	xT    *tensor.Tensor // [T, batch, in]: the input
+	gates *tensor.Tensor // [T, batch, 4u]: i, f, g, o after their activations
+	h     *tensor.Tensor // [T+1, batch, u]: h_0 = 0, h_1, ..., h_T
+	c     *tensor.Tensor // [T+1, batch, u]: c_0 = 0, c_1, ..., c_T
+	tanhC *tensor.Tensor // [T, batch, u]: tanh(c_1), ..., tanh(c_T)
+	y     *tensor.Tensor // the output, batch-major
+
+	// Backward's buffers.
+	dz  *tensor.Tensor // [T, batch, 4u]: dL/dz_t
+	dh  *tensor.Tensor // [batch, u]: dL/dh_t arriving through the recurrence
+	dc  *tensor.Tensor // [batch, u]: dL/dc_t arriving from step t+1
+	dxT *tensor.Tensor // [T, batch, in]: dL/dx, time-major
+	dx  *tensor.Tensor // [batch, T, in]: dL/dx
+}
+
+// NewLSTM returns an unbuilt LSTM with the given number of units that
+// outputs every step's h when returnSequences is set, else the last one.
+func NewLSTM(units int, returnSequences bool) *LSTM {
+	return &LSTM{units: units, returnSequences: returnSequences}
+}
+
+// Build takes in = [time, features].
+func (l *LSTM) Build(in []int, rng *rand.Rand) ([]int, error) {
+	if len(in) != 2 || in[0] <= 0 || in[1] <= 0 {
+		return nil, fmt.Errorf("LSTM: input must be [time, features], got %v", in)
+	}
+	if l.units <= 0 {
+		return nil, fmt.Errorf("LSTM: units must be positive, got %d", l.units)
+	}
+	l.steps, l.features = in[0], in[1]
+	u := l.units
+	l.kernel = newParam("kernel", l.features, 4*u)
+	l.recurrent = newParam("recurrent_kernel", u, 4*u)
+	l.bias = newParam("bias", 4*u)
+	glorotUniform(rng, l.kernel.Value.Data, l.features, 4*u)
+	orthogonal(rng, l.recurrent.Value.Data, u, 4*u)
+	for j := u; j < 2*u; j++ {
+		l.bias.Value.Data[j] = 1 // unit_forget_bias
+	}
+	l.params = []*Param{l.kernel, l.recurrent, l.bias}
+	if l.returnSequences {
+		return []int{l.steps, u}, nil
+	}
+	return []int{u}, nil
+}
+
+// Params returns kernel, recurrent_kernel and bias.
+func (l *LSTM) Params() []*Param { return l.params }
+
+// Forward runs the recurrence over x [batch, T, in].
+func (l *LSTM) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	if len(x.Shape) != 3 || x.Shape[1] != l.steps || x.Shape[2] != l.features {
+		panic(fmt.Sprintf("nn: LSTM built for [batch, %d, %d] got input %v", l.steps, l.features, x.Shape))
+	}
+	nb, T, in, u := x.Shape[0], l.steps, l.features, l.units
+	g4 := 4 * u
+	bu, bg := nb*u, nb*g4 // elements of one step in the [batch, u] and [batch, 4u] buffers
+
+	l.xT = tensor.Resize(l.xT, T, nb, in)
+	swap01(l.xT.Data, x.Data, nb, T, in)
+
+	// z = x W + b for every step at once: rows of gates start as b, then
+	// one Sgemm over [T*batch, in] x [in, 4u] adds x W.
+	l.gates = tensor.Resize(l.gates, T, nb, g4)
+	z := l.gates.Data
+	for r := 0; r < T*nb; r++ {
+		copy(z[r*g4:(r+1)*g4], l.bias.Value.Data)
+	}
+	kernels.Sgemm(false, false, T*nb, g4, in, 1, l.xT.Data, in, l.kernel.Value.Data, g4, 1, z, g4)
+
+	l.h = tensor.Resize(l.h, T+1, nb, u)
+	l.c = tensor.Resize(l.c, T+1, nb, u)
+	l.tanhC = tensor.Resize(l.tanhC, T, nb, u)
+	clear(l.h.Data[:bu]) // h_0 = 0
+	clear(l.c.Data[:bu]) // c_0 = 0
+	U := l.recurrent.Value.Data
+	for t := 0; t < T; t++ {
+		zt := z[t*bg : (t+1)*bg]
+		hPrev, hNow := l.h.Data[t*bu:(t+1)*bu], l.h.Data[(t+1)*bu:(t+2)*bu]
+		cPrev, cNow := l.c.Data[t*bu:(t+1)*bu], l.c.Data[(t+1)*bu:(t+2)*bu]
+		tc := l.tanhC.Data[t*bu : (t+1)*bu]
+		if t > 0 { // z_t += h_{t-1} U; h_0 = 0 adds nothing
+			kernels.Sgemm(false, false, nb, g4, u, 1, hPrev, u, U, g4, 1, zt, g4)
+		}
+		for r := 0; r < nb; r++ {
+			row := zt[r*g4 : (r+1)*g4]
+			zi, zf, zc, zo := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:g4]
+			cp, cn, hn, tcr := cPrev[r*u:(r+1)*u], cNow[r*u:(r+1)*u], hNow[r*u:(r+1)*u], tc[r*u:(r+1)*u]
+			for j := range u {
+				i, f, g, o := sigmoid(zi[j]), sigmoid(zf[j]), tanh32(zc[j]), sigmoid(zo[j])
+				zi[j], zf[j], zc[j], zo[j] = i, f, g, o
+				cv := f*cp[j] + i*g // c_t = f*c_{t-1} + i*g
+				tv := tanh32(cv)
+				cn[j], tcr[j] = cv, tv
+				hn[j] = o * tv // h_t = o*tanh(c_t)
+			}
+		}
+	}
+
+	if l.returnSequences {
+		l.y = tensor.Resize(l.y, nb, T, u)
+		swap01(l.y.Data, l.h.Data[bu:], T, nb, u)
+	} else {
+		l.y = tensor.Resize(l.y, nb, u)
+		copy(l.y.Data, l.h.Data[T*bu:])
+	}
+	return l.y
+}
+
+// Backward propagates dy ([batch, T, u] or [batch, u]) back through time.
+func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	nb, T, in, u := l.xT.Shape[1], l.steps, l.features, l.units
+	g4 := 4 * u
+	bu, bg := nb*u, nb*g4
+	if len(dy.Data) != tensor.Numel(l.y.Shape) {
+		panic(fmt.Sprintf("nn: LSTM output is %v, got gradient %v", l.y.Shape, dy.Shape))
+	}
+
+	l.dz = tensor.Resize(l.dz, T, nb, g4)
+	l.dh = tensor.Resize(l.dh, nb, u)
+	l.dc = tensor.Resize(l.dc, nb, u)
+	dz, dh, dc := l.dz.Data, l.dh.Data, l.dc.Data
+	if l.returnSequences {
+		clear(dh) // dy_t is added at each step below
+	} else {
+		copy(dh, dy.Data) // only h_T reaches the output
+	}
+	clear(dc)
+	U := l.recurrent.Value.Data
+	for t := T - 1; t >= 0; t-- {
+		gt, dzt := l.gates.Data[t*bg:(t+1)*bg], dz[t*bg:(t+1)*bg]
+		cPrev := l.c.Data[t*bu : (t+1)*bu]
+		tc := l.tanhC.Data[t*bu : (t+1)*bu]
+		for r := 0; r < nb; r++ {
+			row, drow := gt[r*g4:(r+1)*g4], dzt[r*g4:(r+1)*g4]
+			ig, fg, gg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:g4]
+			dzi, dzf, dzc, dzo := drow[:u], drow[u:2*u], drow[2*u:3*u], drow[3*u:g4]
+			cp, tcr := cPrev[r*u:(r+1)*u], tc[r*u:(r+1)*u]
+			dhr, dcr := dh[r*u:(r+1)*u], dc[r*u:(r+1)*u]
+			var dyr []float32
+			if l.returnSequences {
+				dyr = dy.Data[(r*T+t)*u : (r*T+t+1)*u]
+			}
+			for j := range u {
+				dhv := dhr[j] // dL/dh_t = dy_t + dz_{t+1} U^T
+				if dyr != nil {
+					dhv += dyr[j]
+				}
+				i, f, g, o, tv := ig[j], fg[j], gg[j], og[j], tcr[j]
+				// h_t = o*tanh(c_t): dc_t = dh_t*o*(1-tanh²(c_t)) + dc_t from step t+1
+				dcv := dcr[j] + dhv*o*(1-tv*tv)
+				// c_t = f*c_{t-1} + i*g, and σ' = σ(1-σ), tanh' = 1-tanh²
+				dzi[j] = dcv * g * i * (1 - i)
+				dzf[j] = dcv * cp[j] * f * (1 - f)
+				dzc[j] = dcv * i * (1 - g*g)
+				dzo[j] = dhv * tv * o * (1 - o)
+				dcr[j] = dcv * f // dc_{t-1} = dc_t * f
+			}
+		}
+		if t > 0 { // dh_{t-1} = dz_t U^T
+			kernels.Sgemm(false, true, nb, u, g4, 1, dzt, g4, U, g4, 0, dh, u)
+		}
+	}
+
+	// dW += x^T dz over all steps: [in, T*batch] x [T*batch, 4u].
+	kernels.Sgemm(true, false, in, g4, T*nb, 1, l.xT.Data, in, dz, g4, 1, l.kernel.Grad.Data, g4)
+	// dU += h_{t-1}^T dz_t summed over t = 2..T (h_0 = 0): [u, (T-1)*batch] x [(T-1)*batch, 4u].
+	if T > 1 {
+		kernels.Sgemm(true, false, u, g4, (T-1)*nb, 1, l.h.Data[bu:T*bu], u, dz[bg:], g4, 1, l.recurrent.Grad.Data, g4)
+	}
+	// db += sum over steps and batch of dz.
+	db := l.bias.Grad.Data
+	for r := 0; r < T*nb; r++ {
+		for j, v := range dz[r*g4 : (r+1)*g4] {
+			db[j] += v
+		}
+	}
+	// dx = dz W^T: [T*batch, 4u] x [4u, in], then back to batch-major.
+	l.dxT = tensor.Resize(l.dxT, T, nb, in)
+	kernels.Sgemm(false, true, T*nb, in, g4, 1, dz, g4, l.kernel.Value.Data, g4, 0, l.dxT.Data, in)
+	l.dx = tensor.Resize(l.dx, nb, T, in)
+	swap01(l.dx.Data, l.dxT.Data, T, nb, in)
+	return l.dx
+}
+
+// swap01 transposes the first two axes of src [n0, n1, inner] into
+// dst [n1, n0, inner]: dst[j][i][:] = src[i][j][:].
+func swap01(dst, src []float32, n0, n1, inner int) {
+	for i := 0; i < n0; i++ {
+		for j := 0; j < n1; j++ {
+			copy(dst[(j*n0+i)*inner:(j*n0+i+1)*inner], src[(i*n1+j)*inner:(i*n1+j+1)*inner])
+		}
+	}
+}
+
+func tanh32(v float32) float32 { return float32(math.Tanh(float64(v))) }
