@@ -115,7 +115,9 @@ func TestLoadRejects(t *testing.T) {
 			return rewrite(t, func(_ map[string]*tensor.Tensor, md map[string]string) { md["architecture"] = string(convArch) })
 		}, "architecture \"conv\""},
 		{"corrupt architecture", func(t *testing.T) string {
-			return rewrite(t, func(_ map[string]*tensor.Tensor, md map[string]string) { md["architecture"] = `{"type": "Sequential", "layers": [` })
+			return rewrite(t, func(_ map[string]*tensor.Tensor, md map[string]string) {
+				md["architecture"] = `{"type": "Sequential", "layers": [`
+			})
 		}, "architecture metadata is invalid"},
 		{"unknown layer", func(t *testing.T) string {
 			return rewrite(t, func(_ map[string]*tensor.Tensor, md map[string]string) {
