@@ -1,0 +1,105 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// threads is the number of goroutines Sgemm may use (SetThreads).
+var threads atomic.Int32
+
+func init() { threads.Store(int32(runtime.GOMAXPROCS(0))) }
+
+// SetThreads sets how many goroutines Sgemm splits big products over;
+// n < 1 means runtime.GOMAXPROCS(0). Results do not depend on it.
+func SetThreads(n int) {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	threads.Store(int32(n))
+}
+
+// Threads reports the number of goroutines Sgemm may use.
+func Threads() int { return int(threads.Load()) }
+
+// gemmBuf holds one goroutine's packing buffers.
+type gemmBuf struct {
+	a    []float32 // packed Mc x Kc block of A (kernels with packA)
+	b    []float32 // packed Kc x Nc block of B
+	edge []float32 // the last, partial mr-tile of A, packed and zero-padded
+	t    []float32 // an edge tile of C, computed aside
+}
+
+const (
+	maxMr = 16 // largest Mr of any kernel
+	maxNr = 32 // largest Nr of any kernel
+)
+
+var gemmBufs = sync.Pool{New: func() any {
+	return &gemmBuf{
+		a:    make([]float32, (gemmMc+maxMr)*gemmKc),
+		b:    make([]float32, (gemmNc+maxNr)*gemmKc),
+		edge: make([]float32, maxMr*gemmKc),
+		t:    make([]float32, maxMr*maxNr),
+	}
+}}
+
+func getGemmBuf() *gemmBuf { return gemmBufs.Get().(*gemmBuf) }
+
+// gemmTask is part i of a job, sent to a worker.
+type gemmTask struct {
+	job *parallelJob
+	i   int
+}
+
+// parallelJob is a job shared with workers, recycled through jobs.
+type parallelJob struct {
+	gemmJob
+	wg sync.WaitGroup
+}
+
+// The worker pool: long-lived goroutines that run parts of jobs, so a
+// parallel Sgemm spawns nothing and allocates nothing.
+var (
+	workMu  sync.Mutex
+	workers int
+	work    = make(chan gemmTask, 64)
+	jobs    = sync.Pool{New: func() any { return new(parallelJob) }}
+)
+
+// ensureWorkers starts workers until n are running.
+func ensureWorkers(n int) {
+	workMu.Lock()
+	for ; workers < n; workers++ {
+		go worker()
+	}
+	workMu.Unlock()
+}
+
+func worker() {
+	for t := range work {
+		buf := getGemmBuf()
+		t.job.run(t.i, buf)
+		gemmBufs.Put(buf)
+		t.job.wg.Done()
+	}
+}
+
+// runParallel runs part 0 of the job on the calling goroutine and the
+// others on workers, and returns when all are done.
+func runParallel(g *gemmJob) {
+	ensureWorkers(g.parts - 1)
+	job := jobs.Get().(*parallelJob)
+	job.gemmJob = *g
+	job.wg.Add(g.parts - 1)
+	for i := 1; i < g.parts; i++ {
+		work <- gemmTask{job: job, i: i}
+	}
+	buf := getGemmBuf()
+	job.run(0, buf)
+	gemmBufs.Put(buf)
+	job.wg.Wait()
+	job.gemmJob = gemmJob{} // drop references to the caller's matrices
+	jobs.Put(job)
+}
