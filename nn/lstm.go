@@ -161,7 +161,7 @@ func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	nb, T, in, u := l.xT.Shape[1], l.steps, l.features, l.units
 	g4 := 4 * u
 	bu, bg := nb*u, nb*g4
-	if len(dy.Data) != tensor.Numel(l.y.Shape) {
+	if len(dy.Data) != len(l.y.Data) {
 		panic(fmt.Sprintf("nn: LSTM output is %v, got gradient %v", l.y.Shape, dy.Shape))
 	}
 
