@@ -1,18 +1,100 @@
 package nn
 
-// PLACEHOLDER: replaced by the real layer.
-
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/autoenc/autoenc/tensor"
 )
 
-type MaxPool2D struct{}
+// MaxPool2D is Keras's max pooling over NHWC images with a square pool,
+// stride equal to the pool size and VALID padding, so sizes floor (7 -> 3):
+//
+//	y[n][oy][ox][c] = max_{di,dj < p} x[n][oy*p+di][ox*p+dj][c]
+//
+// Backward sends each gradient to the input that won the max; on ties, the
+// first in window order (row by row).
+type MaxPool2D struct {
+	pool int
 
-func NewMaxPool2D(poolSize int) *MaxPool2D { return &MaxPool2D{} }
+	h, w, c, oh, ow int
+	argmax          []int32 // per output element: index into x of the max
+	inShape         [4]int
+	y, dx           *tensor.Tensor
+}
 
-func (l *MaxPool2D) Build(in []int, rng *rand.Rand) ([]int, error)          { panic("not implemented") }
-func (l *MaxPool2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor { panic("not implemented") }
-func (l *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor              { panic("not implemented") }
-func (l *MaxPool2D) Params() []*Param                                       { return nil }
+// NewMaxPool2D returns an unbuilt MaxPool2D with the given pool size.
+func NewMaxPool2D(poolSize int) *MaxPool2D { return &MaxPool2D{pool: poolSize} }
+
+// Build checks that input [h, w, c] holds at least one pool window.
+func (l *MaxPool2D) Build(in []int, rng *rand.Rand) ([]int, error) {
+	h, w, c, err := imageShape("MaxPool2D", in)
+	if err != nil {
+		return nil, err
+	}
+	if h < l.pool || w < l.pool {
+		return nil, fmt.Errorf("MaxPool2D: input %dx%d is smaller than the %dx%d pool", h, w, l.pool, l.pool)
+	}
+	l.h, l.w, l.c = h, w, c
+	l.oh, l.ow = h/l.pool, w/l.pool
+	return []int{l.oh, l.ow, c}, nil
+}
+
+// Forward takes the max of every window and remembers where it was.
+func (l *MaxPool2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	if len(x.Shape) != 4 || x.Shape[1] != l.h || x.Shape[2] != l.w || x.Shape[3] != l.c {
+		panic(fmt.Sprintf("nn: MaxPool2D built for [batch %d %d %d] got input %v", l.h, l.w, l.c, x.Shape))
+	}
+	if len(x.Data) > math.MaxInt32 {
+		panic(fmt.Sprintf("nn: MaxPool2D input %v has more than 2^31-1 elements", x.Shape))
+	}
+	n, p, c := x.Shape[0], l.pool, l.c
+	copy(l.inShape[:], x.Shape)
+	l.y = tensor.Resize(l.y, n, l.oh, l.ow, c)
+	if cap(l.argmax) < len(l.y.Data) {
+		l.argmax = make([]int32, len(l.y.Data))
+	}
+	l.argmax = l.argmax[:len(l.y.Data)]
+	for b := 0; b < n; b++ {
+		for oy := 0; oy < l.oh; oy++ {
+			for ox := 0; ox < l.ow; ox++ {
+				o := ((b*l.oh+oy)*l.ow + ox) * c
+				out, arg := l.y.Data[o:o+c], l.argmax[o:o+c]
+				for di := 0; di < p; di++ {
+					for dj := 0; dj < p; dj++ {
+						i := ((b*l.h+oy*p+di)*l.w + ox*p + dj) * c
+						in := x.Data[i : i+c]
+						if di == 0 && dj == 0 {
+							copy(out, in)
+							for ch := range arg {
+								arg[ch] = int32(i + ch)
+							}
+							continue
+						}
+						for ch, v := range in {
+							if v > out[ch] { // strict: ties keep the first
+								out[ch] = v
+								arg[ch] = int32(i + ch)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return l.y
+}
+
+// Backward routes dy to the inputs that were the maxima; dx is 0 elsewhere.
+func (l *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	l.dx = tensor.Resize(l.dx, l.inShape[:]...)
+	l.dx.Zero()
+	for o, g := range dy.Data {
+		l.dx.Data[l.argmax[o]] += g
+	}
+	return l.dx
+}
+
+// Params returns nil: pooling has no parameters.
+func (l *MaxPool2D) Params() []*Param { return nil }
