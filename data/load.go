@@ -274,7 +274,7 @@ func readFile(fsys fs.FS, dir string, f fileSpec, verify bool) (*IDX, string, er
 	}
 	if verify && f.sha256 != "" {
 		if got := hex.EncodeToString(sum[:]); got != f.sha256 {
-			return nil, "", digestError(shown, got, f)
+			return nil, "", fmt.Errorf("%s: %w", shown, digestError(got, f))
 		}
 	}
 	return m, shown, nil
@@ -282,8 +282,8 @@ func readFile(fsys fs.FS, dir string, f fileSpec, verify bool) (*IDX, string, er
 
 // digestError says that a file's decompressed bytes have the wrong SHA-256,
 // and whose file it is when it is another known one.
-func digestError(shown, got string, f fileSpec) error {
-	msg := fmt.Sprintf("%s: sha256 of the decompressed data is %s, expected %s", shown, got, f.sha256)
+func digestError(got string, f fileSpec) error {
+	msg := fmt.Sprintf("sha256 of the decompressed data is %s, expected %s", got, f.sha256)
 	if other := whoseFile(got); other != "" {
 		msg += " (this is " + other + ")"
 	} else {

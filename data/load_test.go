@@ -112,7 +112,7 @@ func TestLoadCorruptGzip(t *testing.T) {
 
 func TestDigestErrorNamesOtherDataSet(t *testing.T) {
 	mnist := catalog[1].files[trainImages]
-	err := digestError("x", catalog[0].files[trainImages].sha256, mnist)
+	err := digestError(catalog[0].files[trainImages].sha256, mnist)
 	if !strings.Contains(err.Error(), "(this is Fashion-MNIST's train-images-idx3-ubyte)") {
 		t.Errorf("error %q does not say whose file it is", err)
 	}
