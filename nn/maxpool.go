@@ -72,11 +72,14 @@ func (l *MaxPool2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 							}
 							continue
 						}
+						// Written without a branch on the data (random
+						// inputs mispredict): strict >, so ties keep the first.
 						for ch, v := range in {
-							if v > out[ch] { // strict: ties keep the first
-								out[ch] = v
-								arg[ch] = int32(i + ch)
+							o, a := out[ch], arg[ch]
+							if v > o {
+								a = int32(i + ch)
 							}
+							out[ch], arg[ch] = max(o, v), a
 						}
 					}
 				}
