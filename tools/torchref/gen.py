@@ -71,7 +71,7 @@ def write_safetensors(path, tensors, metadata):
         entries.append('"__metadata__":' + json.dumps(metadata, sort_keys=True, separators=(",", ":")))
     blobs, offset = [], 0
     for name in names:
-        a = np.ascontiguousarray(tensors[name].detach().cpu().numpy(), dtype="<f4")
+        a = np.asarray(tensors[name].detach().cpu().numpy(), dtype="<f4")  # not ascontiguousarray: it makes a scalar 1-d
         blob = a.tobytes()
         entries.append(json.dumps(name) + ":" + json.dumps(
             {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(blob)]},
