@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/autoenc/autoenc/tensor"
@@ -231,7 +232,7 @@ func load(fsys fs.FS, dir string, spec *datasetSpec, files [4]fileSpec, verify b
 	const per = Height * Width
 	ds := &Dataset{
 		Name:        spec.title,
-		Classes:     FashionClasses,
+		Classes:     slices.Clone(FashionClasses),
 		Train:       tensor.FromData(all[:nt*per:nt*per], nt, Height, Width),
 		Valid:       tensor.FromData(all[nt*per:], nv, Height, Width),
 		Test:        tensor.FromData(pixels(m[testImages].Data), m[testImages].Dims[0], Height, Width),
@@ -242,7 +243,7 @@ func load(fsys fs.FS, dir string, spec *datasetSpec, files [4]fileSpec, verify b
 		Sample:      dir == SampleSource,
 	}
 	if spec.name == "mnist" {
-		ds.Classes = DigitClasses
+		ds.Classes = slices.Clone(DigitClasses)
 	}
 	return ds, nil
 }
@@ -251,7 +252,7 @@ func load(fsys fs.FS, dir string, spec *datasetSpec, files [4]fileSpec, verify b
 // it was found under, for messages.
 func readFile(fsys fs.FS, dir string, f fileSpec, verify bool) (*IDX, string, error) {
 	name, err := findFile(fsys, f.name)
-	shown := dir + string(filepath.Separator) + f.name
+	shown := filepath.Join(dir, f.name)
 	if dir == SampleSource {
 		shown = dir + " " + f.name
 	}
