@@ -8,9 +8,9 @@ parity tests, as safetensors files:
 Run from the repository root with Debian's python3 and python3-torch
 (torch 1.13): /usr/bin/python3 tools/torchref/gen.py
 
-Every layer is written here from its Keras definition (../shared/REFERENCE.md
-in the project notes; summarised in each function below) on top of PyTorch's
-own conv2d, conv_transpose2d, max_pool2d and LSTM, so the goldens are an
+Every layer is written here from its Keras definition (the semantics autoenc
+follows, summarised in each function below) on top of PyTorch's own conv2d,
+conv_transpose2d, max_pool2d and LSTM kernel, so the goldens are an
 independent check of the Go layers. Parameters are leaf tensors in Keras's
 layout (Dense kernel [in, out], Conv2D kernel [kh, kw, in, out],
 Conv2DTranspose kernel [kh, kw, out, in], LSTM kernel [in, 4u],
