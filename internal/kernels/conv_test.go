@@ -109,7 +109,7 @@ func checkGuard(t *testing.T, all []float32, n int) {
 func TestIm2colCol2im(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, g := range convGeoms() {
-		for _, batch := range []int{1, 2} {
+		for _, batch := range []int{0, 1, 2} {
 			name := fmt.Sprintf("%+v/batch=%d", g, batch)
 			nx, ncol := batch*g.H*g.W*g.C, batch*g.OH*g.OW*g.ColCols()
 
