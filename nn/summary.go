@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 )
 
 // Summary writes a Keras-style table of s's layers (name, type, output shape,
@@ -21,7 +20,7 @@ func Summary(w io.Writer, s *Sequential) {
 }
 
 func writeTable(w io.Writer, s *Sequential) {
-	const nameW, shapeW, width = 34, 22, 68
+	const nameW, shapeW, width = 38, 20, 70
 	name := s.Name
 	if name == "" {
 		name = "sequential"
@@ -56,19 +55,20 @@ func writeTable(w io.Writer, s *Sequential) {
 	fmt.Fprintln(w, strings.Repeat("_", width))
 }
 
-// snake turns a Keras class name into its default layer name:
-// Conv2DTranspose -> conv2d_transpose, MaxPool2D -> max_pool2d.
+// kerasNames are the default layer names Keras gives each class.
+var kerasNames = map[string]string{
+	"Dense": "dense", "Conv2D": "conv2d", "Conv2DTranspose": "conv2d_transpose",
+	"MaxPool2D": "max_pooling2d", "LSTM": "lstm", "RepeatVector": "repeat_vector",
+	"TimeDistributed": "time_distributed", "GaussianNoise": "gaussian_noise",
+	"Dropout": "dropout", "Reshape": "reshape", "Flatten": "flatten", "Sequential": "sequential",
+}
+
+// snake returns Keras's default name for a layer class.
 func snake(typ string) string {
-	var b strings.Builder
-	for i, r := range typ {
-		if unicode.IsUpper(r) && i > 0 && !unicode.IsUpper(rune(typ[i-1])) && !unicode.IsDigit(rune(typ[i-1])) {
-			b.WriteByte('_')
-		} else if unicode.IsUpper(r) && i > 0 && i+1 < len(typ) && unicode.IsLower(rune(typ[i+1])) && unicode.IsDigit(rune(typ[i-1])) {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToLower(r))
+	if n, ok := kerasNames[typ]; ok {
+		return n
 	}
-	return b.String()
+	return strings.ToLower(typ)
 }
 
 // commas formats n with thousands separators: 23296 -> "23,296".
