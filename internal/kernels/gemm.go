@@ -19,6 +19,8 @@ const (
 	gemmKc = 256  // Kc: depth of a packed B panel; kc*nr floats sit in L1/L2
 	gemmMc = 192  // Mc: rows of A per block, mc*kc floats sit in L2 (multiple of every mr)
 	gemmNc = 2048 // Nc: columns of B per packed block, kc*nc floats sit in L2/L3
+
+	gemmDirectRows = 64 // up to this many rows of C, kernels that can read B in place do
 )
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices, where
@@ -64,16 +66,20 @@ func sgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 
 // gemmKernel is one micro-kernel and its register tile.
 type gemmKernel struct {
-	name   string
-	mr, nr int  // Mr x Nr: the tile of C the kernel keeps in registers
-	packA  bool // the kernel reads A only from packed panels (rsA == 1, csA == mr)
-	ok     bool // the CPU runs it
+	name    string
+	mr, nr  int  // Mr x Nr: the tile of C the kernel keeps in registers
+	packA   bool // the kernel reads A only from packed panels (rsA == 1, csA == mr)
+	partial bool // the kernel stores partial tiles itself (mh < mr, nw < nr) and reads B in place
+	ok      bool // the CPU runs it
 	// fn computes, for i < mr and j < nr,
 	//
-	//	C[i*ldc+j] = alpha * sum_{p<k} A[i*rsA+p*csA] * B[p*nr+j] + beta*C[i*ldc+j]
+	//	C[i*ldc+j] = alpha * sum_{p<k} A[i*rsA+p*csA] * B[p*ldb+j] + beta*C[i*ldc+j]
 	//
-	// reading C only when beta != 0. B is a packed kc x nr micro-panel.
-	fn func(k int, a []float32, rsA, csA int, b []float32, c []float32, ldc int, alpha, beta float32)
+	// reading C only when beta != 0. B is a packed kc x nr micro-panel
+	// (ldb == nr). Kernels with partial set touch only rows i < mh and
+	// columns j < nw of C and B, so B may also be op(B) in place; the
+	// others are called with mh == mr and nw == nr on packed B.
+	fn func(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, mh, nw int)
 }
 
 // gemmKernels lists every micro-kernel built into this binary, portable
@@ -141,7 +147,7 @@ func sgemm(kern *gemmKernel, threads int, transA, transB bool, m, n, k int, alph
 	if job.parts == 1 {
 		buf := getGemmBuf()
 		job.run(0, buf)
-		gemmBufs.Put(buf)
+		putGemmBuf(buf)
 		return
 	}
 	runParallel(&job)
@@ -231,7 +237,12 @@ func (g *gemmJob) blocked(buf *gemmBuf, m0, m1, n0, n1 int) {
 		npan := (nb + nr - 1) / nr
 		for pc := 0; pc < g.k; pc += gemmKc {
 			kb := min(gemmKc, g.k-pc)
-			packB(buf.b[:npan*kb*nr], g.transB, g.b, g.ldb, pc, kb, jc, nb, nr)
+			// Packing B pays when its panels serve many mr-tiles; for a
+			// few, partial kernels read op(B) = B in place.
+			direct := kern.partial && !g.transB && m1-m0 <= gemmDirectRows
+			if !direct {
+				packB(buf.b[:npan*kb*nr], g.transB, g.b, g.ldb, pc, kb, jc, nb, nr)
+			}
 			beta := g.beta
 			if pc > 0 {
 				beta = 1 // later k-slices accumulate onto the first
@@ -245,9 +256,12 @@ func (g *gemmJob) blocked(buf *gemmBuf, m0, m1, n0, n1 int) {
 					packA(buf.edge[:mr*kb], g.transA, g.a, g.lda, ic+full, mb-full, pc, kb, mr)
 				}
 				for jr := 0; jr < npan; jr++ {
-					bp := buf.b[jr*kb*nr : (jr+1)*kb*nr]
 					j0 := jc + jr*nr
 					nw := min(nr, n1-j0)
+					bp, ldb := buf.b[jr*kb*nr:(jr+1)*kb*nr], nr
+					if direct {
+						bp, ldb = g.b[pc*g.ldb+j0:], g.ldb
+					}
 					for ir := 0; ir < mb; ir += mr {
 						var ap []float32
 						rs, cs := 1, mr
@@ -263,14 +277,14 @@ func (g *gemmJob) blocked(buf *gemmBuf, m0, m1, n0, n1 int) {
 						}
 						mh := min(mr, mb-ir)
 						ci := (ic+ir)*g.ldc + j0
-						if mh == mr && nw == nr {
-							kern.fn(kb, ap, rs, cs, bp, g.c[ci:], g.ldc, g.alpha, beta)
+						if kern.partial || mh == mr && nw == nr {
+							kern.fn(kb, ap, rs, cs, bp, ldb, g.c[ci:], g.ldc, g.alpha, beta, mh, nw)
 							continue
 						}
 						// Edge tile: compute the whole tile aside, then
 						// C = alpha*T + beta*C on the part inside C.
 						t := buf.t[:mr*nr]
-						kern.fn(kb, ap, rs, cs, bp, t, nr, 1, 0)
+						kern.fn(kb, ap, rs, cs, bp, ldb, t, nr, 1, 0, mr, nr)
 						for i := 0; i < mh; i++ {
 							crow := g.c[ci+i*g.ldc : ci+i*g.ldc+nw]
 							trow := t[i*nr : i*nr+nw]
@@ -307,8 +321,21 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, jc, nb, nr int)
 			}
 			continue
 		}
-		// op(B)[p, j] = b[j*ldb + p]: gather four columns at a time.
+		// op(B)[p, j] = b[j*ldb + p]: transpose 16x16 blocks, then gather
+		// the rest four columns at a time.
 		j := 0
+		for ; j+16 <= w; j += 16 {
+			p := 0
+			for ; p+16 <= kb; p += 16 {
+				transpose16(panel[p*nr+j:], nr, b[(j0+j)*ldb+pc+p:], ldb)
+			}
+			for jj := j; jj < j+16; jj++ {
+				s := b[(j0+jj)*ldb+pc+p : (j0+jj)*ldb+pc+kb]
+				for pp, v := range s {
+					panel[(p+pp)*nr+jj] = v
+				}
+			}
+		}
 		for ; j+4 <= w; j += 4 {
 			s0 := b[(j0+j)*ldb+pc : (j0+j)*ldb+pc+kb]
 			s1 := b[(j0+j+1)*ldb+pc : (j0+j+1)*ldb+pc+kb]
@@ -360,6 +387,16 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, mb, pc, kb, mr int)
 			for p := 0; p < kb; p++ {
 				clear(panel[p*mr+h : p*mr+mr])
 			}
+		}
+	}
+}
+
+// transpose16x16Go sets dst[p*ldd+j] = src[j*lds+p] for p, j < 16.
+func transpose16x16Go(dst []float32, ldd int, src []float32, lds int) {
+	for j := 0; j < 16; j++ {
+		row := src[j*lds : j*lds+16]
+		for p, v := range row {
+			dst[p*ldd+j] = v
 		}
 	}
 }

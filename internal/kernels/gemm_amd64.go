@@ -18,13 +18,22 @@ import (
 //	}
 //	c[i*ldc+j] = alpha*T[i][j] + beta*c[i*ldc+j] // beta == 0: c[i*ldc+j] = alpha*T[i][j]
 //
-// like sgemmKernelGo, but for any strides rsA, csA of A, with the tile in
+// like sgemmKernelGo (b[p*nr+j] being b[p*ldb+j] for AVX-512), but for any strides rsA, csA of A, with the tile in
 // vector registers and the products fused (FMA).
 
-// sgemmKernelAVX512 is the 8x32 kernel: 16 zmm accumulators, two zmm per row.
+// sgemmKernelAVX512 is the 8x32 kernel: 16 zmm accumulators, two zmm per
+// row. It reads row p of B at b[p*ldb:], and only the columns j with bit j
+// of mask set, and stores only those columns of rows i < m of C (masked
+// loads and stores: nothing outside is read or written).
 //
 //go:noescape
-func sgemmKernelAVX512(k int, a *float32, rsA, csA int, b *float32, c *float32, ldc int, alpha, beta float32)
+func sgemmKernelAVX512(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, m int, mask uint32)
+
+// transpose16x16AVX512 is the 16x16 transpose of transpose16x16Go in zmm
+// registers.
+//
+//go:noescape
+func transpose16x16AVX512(dst *float32, ldd int, src *float32, lds int)
 
 // sgemmKernelAVX2 is the 6x16 kernel: 12 ymm accumulators, two ymm per row.
 //
@@ -32,19 +41,38 @@ func sgemmKernelAVX512(k int, a *float32, rsA, csA int, b *float32, c *float32, 
 func sgemmKernelAVX2(k int, a *float32, rsA, csA int, b *float32, c *float32, ldc int, alpha, beta float32)
 
 var (
-	kernelAVX512 = gemmKernel{name: "avx512", mr: 8, nr: 32, ok: cpu.X86.HasAVX512F, fn: kernAVX512}
+	kernelAVX512 = gemmKernel{name: "avx512", mr: 8, nr: 32, partial: true, ok: cpu.X86.HasAVX512F, fn: kernAVX512}
 	kernelAVX2   = gemmKernel{name: "avx2", mr: 6, nr: 16, ok: cpu.X86.HasAVX2 && cpu.X86.HasFMA, fn: kernAVX2}
 
 	// archKernels are in order of preference, best last.
 	archKernels = []*gemmKernel{&kernelAVX2, &kernelAVX512}
+
+	// transpose16 transposes 16x16 blocks when packing B^T.
+	transpose16 = pickTranspose()
 )
 
 // The wrappers pass slice data to the assembly; the driver guarantees the
 // slices cover the tile (a: rows mr-1 and step k-1, c: mr rows of ldc).
-func kernAVX512(k int, a []float32, rsA, csA int, b []float32, c []float32, ldc int, alpha, beta float32) {
-	sgemmKernelAVX512(k, unsafe.SliceData(a), rsA, csA, unsafe.SliceData(b), unsafe.SliceData(c), ldc, alpha, beta)
+func kernAVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, mh, nw int) {
+	sgemmKernelAVX512(k, unsafe.SliceData(a), rsA, csA, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, alpha, beta, mh, colMask(nw))
 }
 
-func kernAVX2(k int, a []float32, rsA, csA int, b []float32, c []float32, ldc int, alpha, beta float32) {
+// colMask has bits 0..nw-1 set.
+func colMask(nw int) uint32 { return uint32(1<<uint(nw) - 1) }
+
+func kernAVX2(k int, a []float32, rsA, csA int, b []float32, _ int, c []float32, ldc int, alpha, beta float32, _, _ int) {
 	sgemmKernelAVX2(k, unsafe.SliceData(a), rsA, csA, unsafe.SliceData(b), unsafe.SliceData(c), ldc, alpha, beta)
+}
+
+func pickTranspose() func(dst []float32, ldd int, src []float32, lds int) {
+	if cpu.X86.HasAVX512F {
+		return transposeAVX512
+	}
+	return transpose16x16Go
+}
+
+// transposeAVX512 checks the bounds transpose16x16AVX512 relies on.
+func transposeAVX512(dst []float32, ldd int, src []float32, lds int) {
+	_, _ = dst[15*ldd+15], src[15*lds+15]
+	transpose16x16AVX512(unsafe.SliceData(dst), ldd, unsafe.SliceData(src), lds)
 }

@@ -4,20 +4,28 @@
 
 #include "textflag.h"
 
-// func sgemmKernelAVX512(k int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+// func sgemmKernelAVX512(k int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, m int, mask uint32)
 // Requires: AVX, AVX512F
-TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-64
+TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-84
 	MOVQ k+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ rsA+16(FP), DX
 	MOVQ csA+24(FP), BX
 	MOVQ b+32(FP), SI
+	MOVQ ldb+40(FP), DI
+	SHLQ $0x02, DI
+	MOVL mask+80(FP), R8
 
-	// Strides in bytes; rows 0-3 of A are pa + {0,1,2,3}*rs, rows 4-7 pa2 + the same.
+	// K1, K2: columns 0-15 and 16-31 of B to read and of C to store.
+	KMOVW R8, K1
+	SHRL  $0x10, R8
+	KMOVW R8, K2
+
+	// Strides in bytes; rows of A are addressed from a base every 3 or 4 rows.
 	SHLQ $0x02, DX
 	SHLQ $0x02, BX
-	LEAQ (DX)(DX*2), DI
-	LEAQ (CX)(DX*4), R8
+	LEAQ (DX)(DX*2), R8
+	LEAQ (CX)(DX*4), R9
 
 	// Clear the accumulators.
 	VPXORD Z0, Z0, Z0
@@ -41,8 +49,8 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-64
 
 sgemmKernelAVX512_loop:
 	// Load row p of the B micro-panel.
-	VMOVUPS (SI), Z16
-	VMOVUPS 64(SI), Z17
+	VMOVUPS.Z (SI), K1, Z16
+	VMOVUPS.Z 64(SI), K2, Z17
 
 	// For each row i: broadcast A[i,p], multiply-add into row i of the tile.
 	VBROADCASTSS (CX), Z18
@@ -54,141 +62,187 @@ sgemmKernelAVX512_loop:
 	VBROADCASTSS (CX)(DX*2), Z18
 	VFMADD231PS  Z16, Z18, Z4
 	VFMADD231PS  Z17, Z18, Z5
-	VBROADCASTSS (CX)(DI*1), Z18
+	VBROADCASTSS (CX)(R8*1), Z18
 	VFMADD231PS  Z16, Z18, Z6
 	VFMADD231PS  Z17, Z18, Z7
-	VBROADCASTSS (R8), Z18
+	VBROADCASTSS (R9), Z18
 	VFMADD231PS  Z16, Z18, Z8
 	VFMADD231PS  Z17, Z18, Z9
-	VBROADCASTSS (R8)(DX*1), Z18
+	VBROADCASTSS (R9)(DX*1), Z18
 	VFMADD231PS  Z16, Z18, Z10
 	VFMADD231PS  Z17, Z18, Z11
-	VBROADCASTSS (R8)(DX*2), Z18
+	VBROADCASTSS (R9)(DX*2), Z18
 	VFMADD231PS  Z16, Z18, Z12
 	VFMADD231PS  Z17, Z18, Z13
-	VBROADCASTSS (R8)(DI*1), Z18
+	VBROADCASTSS (R9)(R8*1), Z18
 	VFMADD231PS  Z16, Z18, Z14
 	VFMADD231PS  Z17, Z18, Z15
 
 	// Step to column p+1 of A and row p+1 of B.
 	ADDQ BX, CX
-	ADDQ BX, R8
-	ADDQ $0x00000080, SI
+	ADDQ BX, R9
+	ADDQ DI, SI
 	DECQ AX
 	JNZ  sgemmKernelAVX512_loop
 
 sgemmKernelAVX512_store:
-	MOVQ         c+40(FP), AX
-	MOVQ         ldc+48(FP), CX
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	MOVQ         m+72(FP), DX
 	SHLQ         $0x02, CX
-	VBROADCASTSS alpha+56(FP), Z16
+	VBROADCASTSS alpha+64(FP), Z16
 
 	// beta == 0 (either sign): do not read C.
-	MOVL         beta+60(FP), DX
-	SHLL         $0x01, DX
+	MOVL         beta+68(FP), BX
+	SHLL         $0x01, BX
 	JZ           sgemmKernelAVX512_nobeta
-	VBROADCASTSS beta+60(FP), Z17
+	VBROADCASTSS beta+68(FP), Z17
 
-	// C = alpha*T + beta*C, row by row.
+	// C = alpha*T + beta*C, row by row, for rows < m.
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z0, Z0
-	VFMADD231PS (AX), Z17, Z0
-	VMOVUPS     Z0, (AX)
+	VFMADD231PS Z18, Z17, Z0
+	VMOVUPS     Z0, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z1, Z1
-	VFMADD231PS 64(AX), Z17, Z1
-	VMOVUPS     Z1, 64(AX)
+	VFMADD231PS Z18, Z17, Z1
+	VMOVUPS     Z1, K2, 64(AX)
 	ADDQ        CX, AX
+	DECQ        DX
+	JZ          sgemmKernelAVX512_done
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z2, Z2
-	VFMADD231PS (AX), Z17, Z2
-	VMOVUPS     Z2, (AX)
+	VFMADD231PS Z18, Z17, Z2
+	VMOVUPS     Z2, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z3, Z3
-	VFMADD231PS 64(AX), Z17, Z3
-	VMOVUPS     Z3, 64(AX)
+	VFMADD231PS Z18, Z17, Z3
+	VMOVUPS     Z3, K2, 64(AX)
 	ADDQ        CX, AX
+	DECQ        DX
+	JZ          sgemmKernelAVX512_done
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z4, Z4
-	VFMADD231PS (AX), Z17, Z4
-	VMOVUPS     Z4, (AX)
+	VFMADD231PS Z18, Z17, Z4
+	VMOVUPS     Z4, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z5, Z5
-	VFMADD231PS 64(AX), Z17, Z5
-	VMOVUPS     Z5, 64(AX)
+	VFMADD231PS Z18, Z17, Z5
+	VMOVUPS     Z5, K2, 64(AX)
 	ADDQ        CX, AX
+	DECQ        DX
+	JZ          sgemmKernelAVX512_done
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z6, Z6
-	VFMADD231PS (AX), Z17, Z6
-	VMOVUPS     Z6, (AX)
+	VFMADD231PS Z18, Z17, Z6
+	VMOVUPS     Z6, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z7, Z7
-	VFMADD231PS 64(AX), Z17, Z7
-	VMOVUPS     Z7, 64(AX)
+	VFMADD231PS Z18, Z17, Z7
+	VMOVUPS     Z7, K2, 64(AX)
 	ADDQ        CX, AX
+	DECQ        DX
+	JZ          sgemmKernelAVX512_done
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z8, Z8
-	VFMADD231PS (AX), Z17, Z8
-	VMOVUPS     Z8, (AX)
+	VFMADD231PS Z18, Z17, Z8
+	VMOVUPS     Z8, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z9, Z9
-	VFMADD231PS 64(AX), Z17, Z9
-	VMOVUPS     Z9, 64(AX)
+	VFMADD231PS Z18, Z17, Z9
+	VMOVUPS     Z9, K2, 64(AX)
 	ADDQ        CX, AX
+	DECQ        DX
+	JZ          sgemmKernelAVX512_done
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z10, Z10
-	VFMADD231PS (AX), Z17, Z10
-	VMOVUPS     Z10, (AX)
+	VFMADD231PS Z18, Z17, Z10
+	VMOVUPS     Z10, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z11, Z11
-	VFMADD231PS 64(AX), Z17, Z11
-	VMOVUPS     Z11, 64(AX)
+	VFMADD231PS Z18, Z17, Z11
+	VMOVUPS     Z11, K2, 64(AX)
 	ADDQ        CX, AX
+	DECQ        DX
+	JZ          sgemmKernelAVX512_done
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z12, Z12
-	VFMADD231PS (AX), Z17, Z12
-	VMOVUPS     Z12, (AX)
+	VFMADD231PS Z18, Z17, Z12
+	VMOVUPS     Z12, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z13, Z13
-	VFMADD231PS 64(AX), Z17, Z13
-	VMOVUPS     Z13, 64(AX)
+	VFMADD231PS Z18, Z17, Z13
+	VMOVUPS     Z13, K2, 64(AX)
 	ADDQ        CX, AX
+	DECQ        DX
+	JZ          sgemmKernelAVX512_done
+	VMOVUPS.Z   (AX), K1, Z18
 	VMULPS      Z16, Z14, Z14
-	VFMADD231PS (AX), Z17, Z14
-	VMOVUPS     Z14, (AX)
+	VFMADD231PS Z18, Z17, Z14
+	VMOVUPS     Z14, K1, (AX)
+	VMOVUPS.Z   64(AX), K2, Z18
 	VMULPS      Z16, Z15, Z15
-	VFMADD231PS 64(AX), Z17, Z15
-	VMOVUPS     Z15, 64(AX)
-	VZEROUPPER
-	RET
+	VFMADD231PS Z18, Z17, Z15
+	VMOVUPS     Z15, K2, 64(AX)
+	JMP         sgemmKernelAVX512_done
 
 sgemmKernelAVX512_nobeta:
-	// C = alpha*T, row by row.
+	// C = alpha*T, row by row, for rows < m.
 	VMULPS  Z16, Z0, Z0
-	VMOVUPS Z0, (AX)
+	VMOVUPS Z0, K1, (AX)
 	VMULPS  Z16, Z1, Z1
-	VMOVUPS Z1, 64(AX)
+	VMOVUPS Z1, K2, 64(AX)
 	ADDQ    CX, AX
+	DECQ    DX
+	JZ      sgemmKernelAVX512_done
 	VMULPS  Z16, Z2, Z2
-	VMOVUPS Z2, (AX)
+	VMOVUPS Z2, K1, (AX)
 	VMULPS  Z16, Z3, Z3
-	VMOVUPS Z3, 64(AX)
+	VMOVUPS Z3, K2, 64(AX)
 	ADDQ    CX, AX
+	DECQ    DX
+	JZ      sgemmKernelAVX512_done
 	VMULPS  Z16, Z4, Z4
-	VMOVUPS Z4, (AX)
+	VMOVUPS Z4, K1, (AX)
 	VMULPS  Z16, Z5, Z5
-	VMOVUPS Z5, 64(AX)
+	VMOVUPS Z5, K2, 64(AX)
 	ADDQ    CX, AX
+	DECQ    DX
+	JZ      sgemmKernelAVX512_done
 	VMULPS  Z16, Z6, Z6
-	VMOVUPS Z6, (AX)
+	VMOVUPS Z6, K1, (AX)
 	VMULPS  Z16, Z7, Z7
-	VMOVUPS Z7, 64(AX)
+	VMOVUPS Z7, K2, 64(AX)
 	ADDQ    CX, AX
+	DECQ    DX
+	JZ      sgemmKernelAVX512_done
 	VMULPS  Z16, Z8, Z8
-	VMOVUPS Z8, (AX)
+	VMOVUPS Z8, K1, (AX)
 	VMULPS  Z16, Z9, Z9
-	VMOVUPS Z9, 64(AX)
+	VMOVUPS Z9, K2, 64(AX)
 	ADDQ    CX, AX
+	DECQ    DX
+	JZ      sgemmKernelAVX512_done
 	VMULPS  Z16, Z10, Z10
-	VMOVUPS Z10, (AX)
+	VMOVUPS Z10, K1, (AX)
 	VMULPS  Z16, Z11, Z11
-	VMOVUPS Z11, 64(AX)
+	VMOVUPS Z11, K2, 64(AX)
 	ADDQ    CX, AX
+	DECQ    DX
+	JZ      sgemmKernelAVX512_done
 	VMULPS  Z16, Z12, Z12
-	VMOVUPS Z12, (AX)
+	VMOVUPS Z12, K1, (AX)
 	VMULPS  Z16, Z13, Z13
-	VMOVUPS Z13, 64(AX)
+	VMOVUPS Z13, K2, 64(AX)
 	ADDQ    CX, AX
+	DECQ    DX
+	JZ      sgemmKernelAVX512_done
 	VMULPS  Z16, Z14, Z14
-	VMOVUPS Z14, (AX)
+	VMOVUPS Z14, K1, (AX)
 	VMULPS  Z16, Z15, Z15
-	VMOVUPS Z15, 64(AX)
+	VMOVUPS Z15, K2, 64(AX)
+
+sgemmKernelAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -201,14 +255,11 @@ TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-64
 	MOVQ csA+24(FP), BX
 	MOVQ b+32(FP), SI
 
-	// Strides in bytes; rows 0-3 of A are pa + {0,1,2,3}*rs, rows 4-7 pa2 + the same.
+	// Strides in bytes; rows of A are addressed from a base every 3 or 4 rows.
 	SHLQ $0x02, DX
 	SHLQ $0x02, BX
 	LEAQ (DX)(DX*2), DI
-	LEAQ (CX)(DX*4), R8
-
-	// With 6 rows, rows 3-5 are pa2 + {0,1,2}*rs where pa2 = pa + 3*rs.
-	LEAQ (CX)(DI*1), R8
+	LEAQ (CX)(DI*1), DI
 
 	// Clear the accumulators.
 	VXORPS Y0, Y0, Y0
@@ -241,19 +292,19 @@ sgemmKernelAVX2_loop:
 	VBROADCASTSS (CX)(DX*2), Y14
 	VFMADD231PS  Y12, Y14, Y4
 	VFMADD231PS  Y13, Y14, Y5
-	VBROADCASTSS (R8), Y14
+	VBROADCASTSS (DI), Y14
 	VFMADD231PS  Y12, Y14, Y6
 	VFMADD231PS  Y13, Y14, Y7
-	VBROADCASTSS (R8)(DX*1), Y14
+	VBROADCASTSS (DI)(DX*1), Y14
 	VFMADD231PS  Y12, Y14, Y8
 	VFMADD231PS  Y13, Y14, Y9
-	VBROADCASTSS (R8)(DX*2), Y14
+	VBROADCASTSS (DI)(DX*2), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
 
 	// Step to column p+1 of A and row p+1 of B.
 	ADDQ BX, CX
-	ADDQ BX, R8
+	ADDQ BX, DI
 	ADDQ $0x00000040, SI
 	DECQ AX
 	JNZ  sgemmKernelAVX2_loop
@@ -346,5 +397,153 @@ sgemmKernelAVX2_nobeta:
 	VMOVUPS Y10, (AX)
 	VMULPS  Y12, Y11, Y11
 	VMOVUPS Y11, 32(AX)
+	VZEROUPPER
+	RET
+
+// func transpose16x16AVX512(dst *float32, ldd int, src *float32, lds int)
+// Requires: AVX, AVX512F
+TEXT ·transpose16x16AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ ldd+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ lds+24(FP), BX
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// r[j] = row j of src (16 floats).
+	VMOVUPS (DX), Z0
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z1
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z2
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z3
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z4
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z5
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z6
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z7
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z8
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z9
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z10
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z11
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z12
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z13
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z14
+	ADDQ    BX, DX
+	VMOVUPS (DX), Z15
+
+	// Round 1: t[2i], t[2i+1] interleave rows 2i and 2i+1 (low and high pairs of each lane).
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
+
+	// Round 2: u[4g+q] lane L = rows 4g..4g+3 at column 4L+q.
+	VSHUFPS $0x44, Z18, Z16, Z0
+	VSHUFPS $0xee, Z18, Z16, Z1
+	VSHUFPS $0x44, Z19, Z17, Z2
+	VSHUFPS $0xee, Z19, Z17, Z3
+	VSHUFPS $0x44, Z22, Z20, Z4
+	VSHUFPS $0xee, Z22, Z20, Z5
+	VSHUFPS $0x44, Z23, Z21, Z6
+	VSHUFPS $0xee, Z23, Z21, Z7
+	VSHUFPS $0x44, Z26, Z24, Z8
+	VSHUFPS $0xee, Z26, Z24, Z9
+	VSHUFPS $0x44, Z27, Z25, Z10
+	VSHUFPS $0xee, Z27, Z25, Z11
+	VSHUFPS $0x44, Z30, Z28, Z12
+	VSHUFPS $0xee, Z30, Z28, Z13
+	VSHUFPS $0x44, Z31, Z29, Z14
+	VSHUFPS $0xee, Z31, Z29, Z15
+
+	// Rounds 3 and 4: for each q, a 4x4 transpose of 128-bit lanes; out row 4L+q.
+	VSHUFF32X4 $0x88, Z4, Z0, Z16
+	VSHUFF32X4 $0xdd, Z4, Z0, Z17
+	VSHUFF32X4 $0x88, Z12, Z8, Z18
+	VSHUFF32X4 $0xdd, Z12, Z8, Z19
+	VSHUFF32X4 $0x88, Z5, Z1, Z20
+	VSHUFF32X4 $0xdd, Z5, Z1, Z21
+	VSHUFF32X4 $0x88, Z13, Z9, Z22
+	VSHUFF32X4 $0xdd, Z13, Z9, Z23
+	VSHUFF32X4 $0x88, Z6, Z2, Z24
+	VSHUFF32X4 $0xdd, Z6, Z2, Z25
+	VSHUFF32X4 $0x88, Z14, Z10, Z26
+	VSHUFF32X4 $0xdd, Z14, Z10, Z27
+	VSHUFF32X4 $0x88, Z7, Z3, Z28
+	VSHUFF32X4 $0xdd, Z7, Z3, Z29
+	VSHUFF32X4 $0x88, Z15, Z11, Z30
+	VSHUFF32X4 $0xdd, Z15, Z11, Z31
+	VSHUFF32X4 $0x88, Z18, Z16, Z0
+	VSHUFF32X4 $0x88, Z19, Z17, Z4
+	VSHUFF32X4 $0xdd, Z18, Z16, Z8
+	VSHUFF32X4 $0xdd, Z19, Z17, Z12
+	VSHUFF32X4 $0x88, Z22, Z20, Z1
+	VSHUFF32X4 $0x88, Z23, Z21, Z5
+	VSHUFF32X4 $0xdd, Z22, Z20, Z9
+	VSHUFF32X4 $0xdd, Z23, Z21, Z13
+	VSHUFF32X4 $0x88, Z26, Z24, Z2
+	VSHUFF32X4 $0x88, Z27, Z25, Z6
+	VSHUFF32X4 $0xdd, Z26, Z24, Z10
+	VSHUFF32X4 $0xdd, Z27, Z25, Z14
+	VSHUFF32X4 $0x88, Z30, Z28, Z3
+	VSHUFF32X4 $0x88, Z31, Z29, Z7
+	VSHUFF32X4 $0xdd, Z30, Z28, Z11
+	VSHUFF32X4 $0xdd, Z31, Z29, Z15
+
+	// Store row p = 4L+q, held in u[p].
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z11, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z13, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z15, (AX)
 	VZEROUPPER
 	RET

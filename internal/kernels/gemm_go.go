@@ -9,8 +9,8 @@ var kernelGo = gemmKernel{name: "generic", mr: 4, nr: 4, packA: true, ok: true, 
 //	C[i*ldc+j] = alpha * sum_{p<k} a[p*4+i]*b[p*4+j] + beta*C[i*ldc+j]
 //
 // with the 16 sums in local variables (registers) and C not read when
-// beta == 0. rsA and csA must be 1 and 4.
-func sgemmKernelGo(k int, a []float32, _, _ int, b []float32, c []float32, ldc int, alpha, beta float32) {
+// beta == 0. rsA, csA and ldb must be 1, 4 and 4.
+func sgemmKernelGo(k int, a []float32, _, _ int, b []float32, _ int, c []float32, ldc int, alpha, beta float32, _, _ int) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32

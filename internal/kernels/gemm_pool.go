@@ -36,16 +36,35 @@ const (
 	maxNr = 32 // largest Nr of any kernel
 )
 
-var gemmBufs = sync.Pool{New: func() any {
+// gemmBufs keeps the buffers of finished calls for the next ones: a free
+// list rather than a sync.Pool, which the garbage collector would empty.
+// It holds as many buffers as calls and workers ever ran at once.
+var gemmBufs struct {
+	mu   sync.Mutex
+	free []*gemmBuf
+}
+
+func getGemmBuf() *gemmBuf {
+	gemmBufs.mu.Lock()
+	defer gemmBufs.mu.Unlock()
+	if n := len(gemmBufs.free); n > 0 {
+		buf := gemmBufs.free[n-1]
+		gemmBufs.free = gemmBufs.free[:n-1]
+		return buf
+	}
 	return &gemmBuf{
 		a:    make([]float32, (gemmMc+maxMr)*gemmKc),
 		b:    make([]float32, (gemmNc+maxNr)*gemmKc),
 		edge: make([]float32, maxMr*gemmKc),
 		t:    make([]float32, maxMr*maxNr),
 	}
-}}
+}
 
-func getGemmBuf() *gemmBuf { return gemmBufs.Get().(*gemmBuf) }
+func putGemmBuf(buf *gemmBuf) {
+	gemmBufs.mu.Lock()
+	gemmBufs.free = append(gemmBufs.free, buf)
+	gemmBufs.mu.Unlock()
+}
 
 // gemmTask is part i of a job, sent to a worker.
 type gemmTask struct {
@@ -81,7 +100,7 @@ func worker() {
 	for t := range work {
 		buf := getGemmBuf()
 		t.job.run(t.i, buf)
-		gemmBufs.Put(buf)
+		putGemmBuf(buf)
 		t.job.wg.Done()
 	}
 }
@@ -98,7 +117,7 @@ func runParallel(g *gemmJob) {
 	}
 	buf := getGemmBuf()
 	job.run(0, buf)
-	gemmBufs.Put(buf)
+	putGemmBuf(buf)
 	job.wg.Wait()
 	job.gemmJob = gemmJob{} // drop references to the caller's matrices
 	jobs.Put(job)

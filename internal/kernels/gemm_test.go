@@ -241,3 +241,19 @@ func TestSetThreads(t *testing.T) {
 		t.Errorf("after SetThreads(0), Threads() = %d, want GOMAXPROCS", got)
 	}
 }
+
+// TestTranspose16 checks the block transpose used to pack B^T against its
+// Go twin, with leading dimensions wider than the block.
+func TestTranspose16(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	src := randSlice(r, 15*19+16)
+	want := make([]float32, 15*21+16)
+	got := make([]float32, len(want))
+	transpose16x16Go(want, 21, src, 19)
+	transpose16(got, 21, src, 19)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("dst[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

@@ -31,6 +31,7 @@ func main() {
 		reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}
 	kernel("sgemmKernelAVX512", 8, 2, 64, zmm, true)
 	kernel("sgemmKernelAVX2", 6, 2, 32, ymm, false)
+	transpose16(zmm)
 	Generate()
 }
 
@@ -38,7 +39,15 @@ func main() {
 // regs: accumulators first (mr*nv), then nv for the B row, then one for the
 // broadcast A value. zero clears a register (VPXORD for zmm, VXORPS for ymm).
 func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool) {
-	TEXT(name, NOSPLIT, "func(k int, a *float32, rsA, csA int, b *float32, c *float32, ldc int, alpha, beta float32)")
+	sig := "func(k int, a *float32, rsA, csA int, b *float32, c *float32, ldc int, alpha, beta float32)"
+	if avx512 {
+		// The AVX-512 kernels also store partial tiles: rows i < m, and
+		// columns j where bit j of mask is set.
+		// B may be read in place: row p of it at b + p*ldb (zero-masked
+		// past the mask's columns).
+		sig = "func(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, m int, mask uint32)"
+	}
+	TEXT(name, NOSPLIT, sig)
 	Doc(fmt.Sprintf("%s computes a %dx%d tile of C (see sgemmKernelGo for the loop it implements).", name, mr, nv*vbytes/4))
 	acc := func(i, v int) reg.VecPhysical { return regs[i*nv+v] }
 	bv := func(v int) reg.VecPhysical { return regs[mr*nv+v] }
@@ -56,26 +65,34 @@ func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool
 	rs := Load(Param("rsA"), GP64())
 	cs := Load(Param("csA"), GP64())
 	pb := Load(Param("b"), GP64())
-	Comment("Strides in bytes; rows 0-3 of A are pa + {0,1,2,3}*rs, rows 4-7 pa2 + the same.")
+	var ldb reg.Register
+	if avx512 {
+		ldb = Load(Param("ldb"), GP64())
+		SHLQ(U8(2), ldb)
+		loadMasks(nv)
+	}
+	Comment("Strides in bytes; rows of A are addressed from a base every 3 or 4 rows.")
 	SHLQ(U8(2), rs)
 	SHLQ(U8(2), cs)
 	rs3 := GP64()
 	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	pa2 := GP64()
-	if mr > 3 {
-		LEAQ(Mem{Base: pa, Index: rs, Scale: 4}, pa2)
-		if mr <= 6 {
-			Comment("With 6 rows, rows 3-5 are pa2 + {0,1,2}*rs where pa2 = pa + 3*rs.")
-			LEAQ(Mem{Base: pa, Index: rs3, Scale: 1}, pa2)
+	// bases[g] addresses rows per*g .. per*g+per-1 of A.
+	per := 4
+	if mr <= 6 {
+		per = 3
+	}
+	bases := []reg.Register{pa}
+	for g := 1; g*per < mr; g++ {
+		r := GP64()
+		if per == 3 {
+			LEAQ(Mem{Base: bases[g-1], Index: rs3, Scale: 1}, r)
+		} else {
+			LEAQ(Mem{Base: bases[g-1], Index: rs, Scale: 4}, r)
 		}
+		bases = append(bases, r)
 	}
 	rowAddr := func(i int) Mem {
-		base, j := pa, i
-		if mr <= 6 && i >= 3 {
-			base, j = pa2, i-3
-		} else if mr > 6 && i >= 4 {
-			base, j = pa2, i-4
-		}
+		base, j := bases[i/per], i%per
 		switch j {
 		case 0:
 			return Mem{Base: base}
@@ -100,7 +117,11 @@ func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool
 	Label(name + "_loop")
 	Comment("Load row p of the B micro-panel.")
 	for v := 0; v < nv; v++ {
-		VMOVUPS(Mem{Base: pb, Disp: v * vbytes}, bv(v))
+		if avx512 {
+			VMOVUPS_Z(Mem{Base: pb, Disp: v * vbytes}, opmasks[v], bv(v))
+		} else {
+			VMOVUPS(Mem{Base: pb, Disp: v * vbytes}, bv(v))
+		}
 	}
 	Comment("For each row i: broadcast A[i,p], multiply-add into row i of the tile.")
 	for i := 0; i < mr; i++ {
@@ -110,15 +131,22 @@ func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool
 		}
 	}
 	Comment("Step to column p+1 of A and row p+1 of B.")
-	ADDQ(cs, pa)
-	if mr > 3 {
-		ADDQ(cs, pa2)
+	for _, r := range bases {
+		ADDQ(cs, r)
 	}
-	ADDQ(U32(nv*vbytes), pb)
+	if avx512 {
+		ADDQ(ldb, pb)
+	} else {
+		ADDQ(U32(nv*vbytes), pb)
+	}
 	DECQ(k)
 	JNZ(LabelRef(name + "_loop"))
 
 	Label(name + "_store")
+	if avx512 {
+		storeMasked(name, mr, nv, vbytes, regs)
+		return
+	}
 	pc := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
@@ -166,4 +194,129 @@ func paramAddr(name string) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+// storeMasked is the AVX-512 epilogue: C = alpha*T + beta*C on rows i < m
+// and the columns selected by mask (K1 for the first 16, K2 for the next).
+func storeMasked(name string, mr, nv, vbytes int, regs []reg.VecPhysical) {
+	acc := func(i, v int) reg.VecPhysical { return regs[i*nv+v] }
+	alpha, beta, cv := regs[mr*nv], regs[mr*nv+1], regs[mr*nv+2]
+	masks := opmasks
+	pc := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	rows := Load(Param("m"), GP64())
+	SHLQ(U8(2), ldc)
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	Comment("beta == 0 (either sign): do not read C.")
+	bbits := GP32()
+	MOVL(paramAddr("beta"), bbits)
+	SHLL(U8(1), bbits)
+	JZ(LabelRef(name + "_nobeta"))
+	VBROADCASTSS(paramAddr("beta"), beta)
+	Comment("C = alpha*T + beta*C, row by row, for rows < m.")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VMOVUPS_Z(Mem{Base: pc, Disp: v * vbytes}, masks[v], cv)
+			VMULPS(alpha, acc(i, v), acc(i, v))
+			VFMADD231PS(cv, beta, acc(i, v))
+			VMOVUPS(acc(i, v), masks[v], Mem{Base: pc, Disp: v * vbytes})
+		}
+		if i < mr-1 {
+			ADDQ(ldc, pc)
+			DECQ(rows)
+			JZ(LabelRef(name + "_done"))
+		}
+	}
+	JMP(LabelRef(name + "_done"))
+
+	Label(name + "_nobeta")
+	Comment("C = alpha*T, row by row, for rows < m.")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VMULPS(alpha, acc(i, v), acc(i, v))
+			VMOVUPS(acc(i, v), masks[v], Mem{Base: pc, Disp: v * vbytes})
+		}
+		if i < mr-1 {
+			ADDQ(ldc, pc)
+			DECQ(rows)
+			JZ(LabelRef(name + "_done"))
+		}
+	}
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// opmasks select columns 0-15 and 16-31 of a tile.
+var opmasks = []reg.OpmaskPhysical{reg.K1, reg.K2}
+
+// loadMasks sets K1, K2 from the mask argument.
+func loadMasks(nv int) {
+	mask := Load(Param("mask"), GP32())
+	Comment("K1, K2: columns 0-15 and 16-31 of B to read and of C to store.")
+	KMOVW(mask, opmasks[0])
+	if nv > 1 {
+		SHRL(U8(16), mask)
+		KMOVW(mask, opmasks[1])
+	}
+}
+
+// transpose16 emits transpose16x16AVX512: dst[p*ldd+j] = src[j*lds+p] for
+// p, j < 16, in four rounds of shuffles on 16 zmm rows (unpack pairs of
+// floats, shuffle pairs of pairs, then two rounds on 128-bit lanes).
+func transpose16(zmm []reg.VecPhysical) {
+	TEXT("transpose16x16AVX512", NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int)")
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), ldd)
+	SHLQ(U8(2), lds)
+	r, t := zmm[:16], zmm[16:]
+	Comment("r[j] = row j of src (16 floats).")
+	for j := 0; j < 16; j++ {
+		VMOVUPS(Mem{Base: src}, r[j])
+		if j < 15 {
+			ADDQ(lds, src)
+		}
+	}
+	Comment("Round 1: t[2i], t[2i+1] interleave rows 2i and 2i+1 (low and high pairs of each lane).")
+	for i := 0; i < 8; i++ {
+		VUNPCKLPS(r[2*i+1], r[2*i], t[2*i])
+		VUNPCKHPS(r[2*i+1], r[2*i], t[2*i+1])
+	}
+	Comment("Round 2: u[4g+q] lane L = rows 4g..4g+3 at column 4L+q.")
+	u := r
+	for g := 0; g < 4; g++ {
+		VSHUFPS(U8(0x44), t[4*g+2], t[4*g], u[4*g])
+		VSHUFPS(U8(0xEE), t[4*g+2], t[4*g], u[4*g+1])
+		VSHUFPS(U8(0x44), t[4*g+3], t[4*g+1], u[4*g+2])
+		VSHUFPS(U8(0xEE), t[4*g+3], t[4*g+1], u[4*g+3])
+	}
+	Comment("Rounds 3 and 4: for each q, a 4x4 transpose of 128-bit lanes; out row 4L+q.")
+	for q := 0; q < 4; q++ {
+		v := func(g int) reg.VecPhysical { return u[4*g+q] }
+		w := t[4*q : 4*q+4]
+		VSHUFF32X4(U8(0x88), v(1), v(0), w[0])
+		VSHUFF32X4(U8(0xDD), v(1), v(0), w[1])
+		VSHUFF32X4(U8(0x88), v(3), v(2), w[2])
+		VSHUFF32X4(U8(0xDD), v(3), v(2), w[3])
+	}
+	for q := 0; q < 4; q++ {
+		w := t[4*q : 4*q+4]
+		out := func(L int) reg.VecPhysical { return u[4*L+q] }
+		VSHUFF32X4(U8(0x88), w[2], w[0], out(0))
+		VSHUFF32X4(U8(0x88), w[3], w[1], out(1))
+		VSHUFF32X4(U8(0xDD), w[2], w[0], out(2))
+		VSHUFF32X4(U8(0xDD), w[3], w[1], out(3))
+	}
+	Comment("Store row p = 4L+q, held in u[p].")
+	for p := 0; p < 16; p++ {
+		VMOVUPS(u[p], Mem{Base: dst})
+		if p < 15 {
+			ADDQ(ldd, dst)
+		}
+	}
+	VZEROUPPER()
+	RET()
 }
