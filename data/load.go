@@ -30,6 +30,9 @@ var DigitClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 // in the search order holds the data set and the sample is not allowed.
 var ErrNotFound = errors.New("data set not found")
 
+// SampleDir, given as the data directory, selects the embedded sample.
+const SampleDir = "sample"
+
 // EnvVar names the environment variable that points at a directory with
 // the four idx files.
 const EnvVar = "AUTOENC_DATA"
@@ -38,7 +41,8 @@ const EnvVar = "AUTOENC_DATA"
 type Options struct {
 	// Dir is a directory holding the four idx files (each either raw or
 	// gzipped, e.g. train-images-idx3-ubyte or train-images-idx3-ubyte.gz).
-	// When set, it is the only place searched.
+	// When set, it is the only place searched. SampleDir ("sample")
+	// selects the embedded sample.
 	Dir string
 	// Dataset is "fashion" (Fashion-MNIST, the default when empty) or "mnist".
 	Dataset string
@@ -132,6 +136,12 @@ func locate(spec *datasetSpec, opts Options, env, system, cache string) (string,
 	explicit, what := opts.Dir, "data directory "
 	if explicit == "" && env != "" {
 		explicit, what = env, "data directory $"+EnvVar+"="
+	}
+	if explicit == SampleDir {
+		if spec != &catalog[0] {
+			return "", fmt.Errorf("%s%s: the embedded sample is Fashion-MNIST only, not %s", what, explicit, spec.title)
+		}
+		return SampleSource, nil
 	}
 	if explicit != "" {
 		if err := hasFiles(explicit, spec); err != nil {

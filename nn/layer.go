@@ -20,7 +20,7 @@ type Layer interface {
 	// Forward computes the output for x and saves what Backward needs.
 	Forward(x *tensor.Tensor, training bool) *tensor.Tensor
 	// Backward takes dL/dy for the last Forward, adds dL/dparam into each
-	// parameter's Grad, and returns dL/dx.
+	// parameter's Grad, and returns dL/dx. It may overwrite dy.
 	Backward(dy *tensor.Tensor) *tensor.Tensor
 	// Params returns the trainable parameters, in a fixed order.
 	Params() []*Param

@@ -17,7 +17,7 @@ type dataOptions struct {
 }
 
 func addDataFlags(f *pflag.FlagSet, o *dataOptions) {
-	f.StringVar(&o.Dir, "data", "", "directory with the four idx files (default: $AUTOENC_DATA, /usr/share/datasets/..., the user cache, then the embedded sample)")
+	f.StringVar(&o.Dir, "data", "", "directory with the four idx files, or \"sample\" for the embedded sample (default: $AUTOENC_DATA, /usr/share/datasets/..., the user cache, then the sample)")
 	f.StringVar(&o.Dataset, "dataset", "fashion", "data set: fashion (Fashion-MNIST) or mnist (digits)")
 }
 
@@ -28,8 +28,10 @@ func loadData(o dataOptions, stderr io.Writer) (*data.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ds.Sample {
-		fmt.Fprintf(stderr, "autoenc: the full %s data set was not found; using the embedded sample (%d training images). Get the full set with 'apt-get install dataset-fashion-mnist' or 'autoenc data download'.\n",
+	if ds.Sample && o.Dir == data.SampleDir {
+		fmt.Fprintf(stderr, "autoenc: using the embedded sample of %s (%d images).\n", ds.Name, ds.Train.Shape[0]+ds.Valid.Shape[0])
+	} else if ds.Sample {
+		fmt.Fprintf(stderr, "autoenc: the full %s data set was not found; using the embedded sample (%d images). Get the full set with 'apt-get install dataset-fashion-mnist' or 'autoenc data download'.\n",
 			ds.Name, ds.Train.Shape[0]+ds.Valid.Shape[0])
 	}
 	return ds, nil
@@ -45,5 +47,14 @@ func split(ds *data.Dataset, name string) (*tensor.Tensor, []uint8, error) {
 	case "test":
 		return ds.Test, ds.TestLabels, nil
 	}
-	return nil, nil, usageError{fmt.Errorf("unknown split %q, expected train, valid or test", name)}
+	return nil, nil, checkSplit(name)
+}
+
+// checkSplit reports whether name is a split, before any data is read.
+func checkSplit(name string) error {
+	switch name {
+	case "train", "valid", "validation", "test":
+		return nil
+	}
+	return usageError{fmt.Errorf("unknown split %q, expected train, valid or test", name)}
 }

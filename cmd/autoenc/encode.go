@@ -28,6 +28,9 @@ and as CSV (PREFIX.csv: label, then the coding values).`,
 		Example: "  autoenc encode out/stacked.safetensors --split test --out codings",
 		Args:    exactArgs(1, "one model file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkSplit(splitName); err != nil {
+				return err
+			}
 			m, _, err := modelfile.Load(args[0])
 			if err != nil {
 				return err

@@ -18,6 +18,9 @@ func newEvalCmd() *cobra.Command {
 		Example: "  autoenc eval out/conv.safetensors",
 		Args:    exactArgs(1, "one model file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkSplit(splitName); err != nil {
+				return err
+			}
 			m, meta, err := modelfile.Load(args[0])
 			if err != nil {
 				return err

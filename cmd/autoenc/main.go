@@ -10,44 +10,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // usageError marks errors in how the command was called (exit code 2).
 type usageError struct{ error }
 
-func run(args []string) int {
-	ctx, stop := context.WithCancelCause(context.Background())
+// run executes the command line args and returns the exit code. It alone
+// prints errors: one line on stderr.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	var got os.Signal
+	defer signal.Stop(sig)
+	var got atomic.Value // the os.Signal that stopped us, if any
 	go func() {
-		got = <-sig
-		stop(fmt.Errorf("stopped by %v", got))
-		signal.Stop(sig) // a second signal kills at once
+		select {
+		case s := <-sig:
+			got.Store(s)
+			cancel()
+			signal.Stop(sig) // a second signal kills at once
+		case <-ctx.Done():
+		}
 	}()
-	defer stop(nil)
 
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "autoenc: %v\n", err)
+	fmt.Fprintf(stderr, "autoenc: %v\n", err)
 	var ue usageError
-	switch {
-	case got == syscall.SIGTERM:
+	switch s, _ := got.Load().(os.Signal); {
+	case s == syscall.SIGTERM:
 		return 143
-	case got != nil:
+	case s != nil:
 		return 130
 	case errors.As(err, &ue):
 		return 2

@@ -25,6 +25,9 @@ func newReconstructCmd() *cobra.Command {
   autoenc reconstruct out/denoising-gaussian.safetensors --noise 0.2`,
 		Args: exactArgs(1, "one model file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkSplit(splitName); err != nil {
+				return err
+			}
 			if n <= 0 {
 				return usageError{fmt.Errorf("--n must be a positive number of images, got %d", n)}
 			}
