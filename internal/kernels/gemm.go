@@ -172,7 +172,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 
 // gemmParallelFlops is the work (2*m*n*k) below which Sgemm stays on the
 // calling goroutine: waking a worker costs a few microseconds.
-const gemmParallelFlops = 1 << 21
+const gemmParallelFlops = 1 << 22
 
 // gemmJob is one Sgemm call, cut into parts along M (mr-tiles) or N
 // (nr-panels). Parts own disjoint tiles of C on the kernel's tile grid, and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -254,6 +255,40 @@ func TestTranspose16(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("dst[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestSgemmConcurrent runs threaded products from several goroutines at
+// once: they share the worker pool and must not disturb each other.
+func TestSgemmConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	m, k, n := 200, 150, 120
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want := make([]float32, m*n)
+	sgemm(bestKernel, 1, false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	var wg sync.WaitGroup
+	errs := make([]string, 4)
+	for g := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := make([]float32, m*n)
+			for range 20 {
+				sgemm(bestKernel, 2, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				for i := range c {
+					if c[i] != want[i] {
+						errs[g] = fmt.Sprintf("goroutine %d: C[%d] = %v, want %v", g, i, c[i], want[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Error(e)
 		}
 	}
 }
