@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/autoenc/autoenc/nn"
 	"github.com/autoenc/autoenc/tensor"
@@ -36,76 +35,14 @@ type Progress interface {
 // settings in cfg, shuffling every epoch with m's random source, and
 // evaluates on valX after each epoch (skipped if valX is nil). It stops early,
 // returning the history so far and ctx's error, when ctx is cancelled.
+// Fit is NewTrainer followed by Trainer.Fit; use a Trainer to snapshot and
+// resume a run.
 func Fit(ctx context.Context, m *nn.Model, x, valX *tensor.Tensor, cfg Config, p Progress) (History, error) {
-	if err := cfg.Validate(); err != nil {
+	t, err := NewTrainer(m, cfg)
+	if err != nil {
 		return nil, err
 	}
-	loss, _ := LossByName(cfg.Loss)
-	opt, _ := NewOptimizer(cfg)
-	if err := checkInput(m, x); err != nil {
-		return nil, err
-	}
-	if valX != nil {
-		if err := checkInput(m, valX); err != nil {
-			return nil, err
-		}
-	}
-	n := x.Shape[0]
-	bs := min(cfg.BatchSize, n)
-	steps := (n + bs - 1) / bs
-	per := len(x.Data) / n
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	params := m.Params()
-	for _, q := range params {
-		q.Grad.Zero()
-	}
-	var batch, grad *tensor.Tensor
-	var hist History
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		start := time.Now()
-		if p != nil {
-			p.BeginEpoch(epoch, cfg.Epochs, steps)
-		}
-		m.RNG.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		var sumLoss, sumAcc float64
-		seen := 0
-		for step := 0; step < steps; step++ {
-			if err := ctx.Err(); err != nil {
-				return hist, err
-			}
-			lo, hi := step*bs, min((step+1)*bs, n)
-			batch = gatherRows(batch, x, order[lo:hi], per)
-			y := m.Net.Forward(batch, true)
-			grad = tensor.Resize(grad, y.Shape...)
-			l := loss.Compute(y, batch, grad)
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return hist, fmt.Errorf("loss became %v at epoch %d, step %d: training diverged; try a lower learning rate (now %g)", l, epoch, step+1, cfg.LearningRate)
-			}
-			acc := RoundedAccuracy(y, batch)
-			m.Net.Backward(grad)
-			opt.Step(params)
-			k := hi - lo
-			sumLoss += l * float64(k)
-			sumAcc += acc * float64(k)
-			seen += k
-			if p != nil {
-				p.Step(step+1, sumLoss/float64(seen), sumAcc/float64(seen))
-			}
-		}
-		log := EpochLog{Epoch: epoch, Steps: steps, Loss: sumLoss / float64(seen), RoundedAccuracy: sumAcc / float64(seen)}
-		if valX != nil {
-			log.ValLoss, log.ValRoundedAccuracy = Evaluate(m, valX, loss, evalBatch)
-		}
-		log.Seconds = time.Since(start).Seconds()
-		hist = append(hist, log)
-		if p != nil {
-			p.EndEpoch(log)
-		}
-	}
-	return hist, nil
+	return t.Fit(ctx, x, valX, p)
 }
 
 // evalBatch is the batch size for evaluation. Results do not depend on it
