@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/autoenc/autoenc/data"
-	"github.com/autoenc/autoenc/models"
 	"github.com/autoenc/autoenc/modelfile"
+	"github.com/autoenc/autoenc/models"
 	"github.com/autoenc/autoenc/nn"
 	"github.com/autoenc/autoenc/tensor"
 	"github.com/autoenc/autoenc/train"

@@ -81,7 +81,7 @@ Start with:  autoenc train conv`,
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newTrainCmd(), newEvalCmd(), newSummaryCmd(), newReconstructCmd(),
-		newEncodeCmd(), newModelsCmd(), newDataCmd())
+		newEncodeCmd(), newModelsCmd(), newDataCmd(), newCheckpointsCmd())
 	return root
 }
 

@@ -8,10 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/autoenc/autoenc/checkpoint"
 	"github.com/autoenc/autoenc/data"
 	"github.com/autoenc/autoenc/internal/kernels"
 	"github.com/autoenc/autoenc/modelfile"
@@ -29,6 +32,11 @@ type trainOptions struct {
 	JSON   bool
 	Stdout io.Writer
 	Stderr io.Writer
+
+	Checkpoint checkpointOptions
+	// changed holds the flags given on the command line, which override
+	// what a resumed snapshot recorded.
+	changed map[string]bool
 }
 
 func newTrainCmd() *cobra.Command {
@@ -40,10 +48,38 @@ func newTrainCmd() *cobra.Command {
 		Long: `Train one of the built-in autoencoders (see 'autoenc models') with the
 tutorial's settings, print Keras-style progress, save the model as a
 .safetensors file and write a PNG of validation images above their
-reconstructions. Without the full data set it trains on an embedded sample.`,
-		Example: "  autoenc train conv\n  autoenc train stacked --epochs 5 --out out/stacked.safetensors",
-		Args:    exactArgs(1, "one model name (see 'autoenc models')"),
+reconstructions. Without the full data set it trains on an embedded sample.
+
+With --checkpoint-dir it snapshots the whole training state every
+--checkpoint-every and at each epoch end; 'autoenc train --resume DIR'
+continues a run that was stopped or killed exactly where its newest valid
+snapshot left it (see docs/RELIABILITY.md).`,
+		Example: "  autoenc train conv\n  autoenc train stacked --epochs 5 --out out/stacked.safetensors\n  autoenc train conv --checkpoint-dir ckpt --checkpoint-every 2m --replica /mnt/backup/ckpt\n  autoenc train --resume ckpt",
+		Args:    maxArgs(1, "one model name (see 'autoenc models')"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.changed = map[string]bool{}
+			cmd.Flags().Visit(func(f *pflag.Flag) { o.changed[f.Name] = true })
+			if threads < 0 {
+				return usageError{fmt.Errorf("--threads must be positive, got %d", threads)}
+			}
+			if threads > 0 {
+				kernels.SetThreads(threads)
+			}
+			o.Stdout, o.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if o.Checkpoint.Resume != "" {
+				if len(args) == 1 {
+					o.Model = args[0]
+				}
+				for _, name := range []string{"batch-size", "lr", "optimizer", "momentum", "nesterov", "seed"} {
+					if o.changed[name] {
+						return usageError{fmt.Errorf("--%s cannot change when resuming: the run continues with its snapshot's settings (only --epochs may grow)", name)}
+					}
+				}
+				return runTrain(cmd.Context(), o)
+			}
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("train expects one model name (see 'autoenc models') or --resume DIR, got %d arguments (see '%s --help')", len(args), cmd.CommandPath())}
+			}
 			b, err := models.Get(args[0])
 			if err != nil {
 				return err
@@ -71,14 +107,7 @@ reconstructions. Without the full data set it trains on an embedded sample.`,
 			if f.Changed("seed") {
 				cfg.Seed = o.Config.Seed
 			}
-			if threads < 0 {
-				return usageError{fmt.Errorf("--threads must be positive, got %d", threads)}
-			}
-			if threads > 0 {
-				kernels.SetThreads(threads)
-			}
 			o.Model, o.Config = args[0], cfg
-			o.Stdout, o.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			return runTrain(cmd.Context(), o)
 		},
 	}
@@ -95,16 +124,29 @@ reconstructions. Without the full data set it trains on an embedded sample.`,
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object per epoch instead of Keras-style lines")
 	f.IntVar(&threads, "threads", 0, "worker threads for the kernels (default: all cores)")
 	addDataFlags(f, &o.Data)
+	addCheckpointFlags(f, &o.Checkpoint)
 	return cmd
 }
 
 func runTrain(ctx context.Context, o trainOptions) error {
+	start := time.Now()
+	var snap *checkpoint.Snapshot
+	if o.Checkpoint.Resume != "" {
+		var err error
+		if snap, err = resumeOptions(&o); err != nil {
+			return err
+		}
+	}
 	b, err := models.Get(o.Model)
 	if err != nil {
 		return err
 	}
 	if err := o.Config.Validate(); err != nil {
 		return usageError{err}
+	}
+	policy, err := o.Checkpoint.policy()
+	if err != nil {
+		return err
 	}
 	if o.Out == "" {
 		o.Out = filepath.Join("out", o.Model+".safetensors")
@@ -122,26 +164,91 @@ func runTrain(ctx context.Context, o trainOptions) error {
 	if err != nil {
 		return err
 	}
-	m, err := nn.NewModel(b.Spec, o.Config.Seed)
-	if err != nil {
-		return err
+	var tr *train.Trainer
+	if snap != nil {
+		tr = snap.Trainer()
+		tr.Config.Epochs = o.Config.Epochs
+		if tr.State.Epoch > tr.Config.Epochs+1 {
+			return usageError{fmt.Errorf("--epochs %d is fewer than the %d epochs the snapshot has completed", o.Config.Epochs, tr.State.Epoch-1)}
+		}
+		if n := len(tr.State.Order); n != ds.Train.Shape[0] {
+			return fmt.Errorf("snapshot %s was taken training on %d images, the data set %s has %d: resume with the same --data and --dataset", snap.Path, n, ds.Name, ds.Train.Shape[0])
+		}
+	} else {
+		m, err := nn.NewModel(b.Spec, o.Config.Seed)
+		if err != nil {
+			return err
+		}
+		if tr, err = train.NewTrainer(m, o.Config); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(o.Stdout, "Training %s on %d images of %s, validating on %d (%s, lr %g, batch %d, %d epochs)\n",
-		o.Model, ds.Train.Shape[0], ds.Name, ds.Valid.Shape[0], o.Config.Optimizer, o.Config.LearningRate, o.Config.BatchSize, o.Config.Epochs)
+	var w *checkpoint.Writer
+	if o.Checkpoint.Dir != "" {
+		w = &checkpoint.Writer{Dir: o.Checkpoint.Dir, Replica: o.Checkpoint.Replica, EverySteps: policy.steps, Every: policy.every,
+			Keep: o.Checkpoint.Keep, KeepEpochs: o.Checkpoint.KeepEpochs, Meta: modelfile.Meta{Model: o.Model, Dataset: ds.Name},
+			Run: o.runInfo(), Warn: o.Stderr, Fault: testFault}
+		if snap != nil {
+			w.Last = snap.Path
+		}
+		if err := w.Start(tr); err != nil {
+			return err
+		}
+	}
+	if snap != nil {
+		fmt.Fprintf(o.Stdout, "Resuming %s from %s: epoch %d/%d, %d steps done (snapshot of %s)\n",
+			o.Model, snap.Path, tr.State.Epoch, tr.Config.Epochs, tr.State.Step, snap.Time.Local().Format("2006-01-02 15:04:05"))
+	} else {
+		fmt.Fprintf(o.Stdout, "Training %s on %d images of %s, validating on %d (%s, lr %g, batch %d, %d epochs)\n",
+			o.Model, ds.Train.Shape[0], ds.Name, ds.Valid.Shape[0], o.Config.Optimizer, o.Config.LearningRate, o.Config.BatchSize, o.Config.Epochs)
+	}
+	hook := stepHook(w, snap != nil, start, o.Stdout)
+	tr.AfterStep = hook
 	progress := &kerasProgress{w: o.Stdout, json: o.JSON, terminal: isTerminal(o.Stdout)}
-	hist, fitErr := train.Fit(ctx, m, ds.Train, ds.Valid, o.Config, progress)
-	if fitErr != nil && !errors.Is(fitErr, context.Canceled) {
+	var hist train.History
+	var fitErr error
+	for retries := 0; ; retries++ {
+		hist, fitErr = tr.Fit(ctx, ds.Train, ds.Valid, progress)
+		var de *train.DivergedError
+		if !errors.As(fitErr, &de) || o.Checkpoint.OnNaN != "restore" || w == nil || w.Last == "" || retries == 3 {
+			break
+		}
+		s, err := checkpoint.Load(w.Last)
+		if err != nil {
+			return fmt.Errorf("%v; cannot restore the last snapshot: %v", fitErr, err)
+		}
+		tr = s.Trainer()
+		tr.Config.Epochs = o.Config.Epochs
+		tr.Config.LearningRate /= 2
+		setLearningRate(tr.Optimizer, tr.Config.LearningRate)
+		tr.AfterStep = hook
+		fmt.Fprintf(o.Stderr, "autoenc: %v; restored %s and halved the learning rate to %g (--on-nan restore).\n", fitErr, s.Path, tr.Config.LearningRate)
+	}
+	interrupted := errors.Is(fitErr, context.Canceled)
+	if fitErr != nil && !interrupted {
+		if w != nil && w.Last != "" {
+			return fmt.Errorf("%w; the last snapshot, %s, is intact", fitErr, w.Last)
+		}
 		return fitErr
 	}
-	meta := modelfile.Meta{Model: o.Model, Dataset: ds.Name, Train: o.Config, History: hist}
-	if err := modelfile.Save(o.Out, m, meta); err != nil {
+	resumeHint := ""
+	if interrupted && w != nil {
+		path, err := w.Save(tr, false)
+		if err != nil {
+			return fmt.Errorf("training interrupted at epoch %d, step %d; %v", tr.State.Epoch, tr.State.Step, err)
+		}
+		resumeHint = fmt.Sprintf("; snapshot saved to %s; resume with: autoenc train --resume %s", path, o.Checkpoint.Dir)
+	}
+	meta := modelfile.Meta{Model: o.Model, Dataset: ds.Name, Train: tr.Config, History: hist}
+	if err := modelfile.Save(o.Out, tr.Model, meta); err != nil {
 		return err
 	}
-	if fitErr != nil {
-		return fmt.Errorf("training interrupted after %d of %d epochs; the model so far is saved in %s", len(hist), o.Config.Epochs, o.Out)
+	if interrupted {
+		return fmt.Errorf("training interrupted at epoch %d of %d, step %d of %d; the model so far is saved in %s%s",
+			tr.State.Epoch, tr.Config.Epochs, tr.State.Step, tr.StepsPerEpoch, o.Out, resumeHint)
 	}
 	fmt.Fprintf(o.Stdout, "Saved model to %s\n", o.Out)
-	if err := writeReconstructions(o.PNG, m, ds.Valid, 10); err != nil {
+	if err := writeReconstructions(o.PNG, tr.Model, ds.Valid, 10); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Stdout, "Wrote validation images (top) and their reconstructions (bottom) to %s\n", o.PNG)
