@@ -94,6 +94,9 @@ func FromSafetensors(f *safetensors.File) (*nn.Model, Meta, error) {
 	if err := checkSpecSize(spec, 0); err != nil {
 		return nil, meta, err
 	}
+	if err := checkParamBound(spec, f); err != nil {
+		return nil, meta, err
+	}
 	m, err := nn.NewModel(spec, meta.Train.Seed)
 	if err != nil {
 		return nil, meta, fmt.Errorf("architecture: %w", err)
