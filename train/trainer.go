@@ -52,7 +52,8 @@ type Trainer struct {
 
 	// AfterStep, if set, is called after every step (epochEnd false) and at
 	// the end of every epoch, after validation (epochEnd true; State has
-	// then moved on to the next epoch). An error stops Fit and is returned.
+	// then moved on to the next epoch). An error stops Fit and is returned;
+	// State is then the one the hook saw, and Fit may be called again to go on.
 	AfterStep func(t *Trainer, epochEnd bool) error
 
 	loss       Loss
@@ -121,12 +122,12 @@ func (t *Trainer) Fit(ctx context.Context, x, valX *tensor.Tensor, p Progress) (
 		}
 	}
 	order := s.Order
-	for ; s.Epoch <= cfg.Epochs; s.Epoch++ {
+	for s.Epoch <= cfg.Epochs {
 		start := time.Now().Add(-time.Duration(s.Seconds * float64(time.Second)))
 		if p != nil {
 			p.BeginEpoch(s.Epoch, cfg.Epochs, steps)
 		}
-		for ; s.Step < steps; s.Step++ {
+		for s.Step < steps {
 			if err := ctx.Err(); err != nil {
 				s.Seconds = time.Since(start).Seconds()
 				return s.History, err
@@ -144,15 +145,13 @@ func (t *Trainer) Fit(ctx context.Context, x, valX *tensor.Tensor, p Progress) (
 			s.SumAccuracy += acc * float64(k)
 			s.Seen += k
 			s.GlobalStep++
+			s.Step++
 			if p != nil {
-				p.Step(s.Step+1, s.SumLoss/float64(s.Seen), s.SumAccuracy/float64(s.Seen))
+				p.Step(s.Step, s.SumLoss/float64(s.Seen), s.SumAccuracy/float64(s.Seen))
 			}
 			if t.AfterStep != nil {
-				s.Step++ // the hook sees the step as done
 				s.Seconds = time.Since(start).Seconds()
-				err := t.AfterStep(t, false)
-				s.Step--
-				if err != nil {
+				if err := t.AfterStep(t, false); err != nil {
 					return s.History, err
 				}
 			}
@@ -163,15 +162,13 @@ func (t *Trainer) Fit(ctx context.Context, x, valX *tensor.Tensor, p Progress) (
 		}
 		log.Seconds = time.Since(start).Seconds()
 		s.History = append(s.History, log)
+		s.Epoch++
 		s.Step, s.SumLoss, s.SumAccuracy, s.Seen, s.Seconds = 0, 0, 0, 0, 0
 		if p != nil {
 			p.EndEpoch(log)
 		}
 		if t.AfterStep != nil {
-			s.Epoch++ // the hook sees the state of the next epoch
-			err := t.AfterStep(t, true)
-			s.Epoch--
-			if err != nil {
+			if err := t.AfterStep(t, true); err != nil {
 				return s.History, err
 			}
 		}
