@@ -139,8 +139,9 @@ func resumeOptions(o *trainOptions) (*checkpoint.Snapshot, error) {
 }
 
 // testFault, set only by tests, is called at fault-injection points: while
-// a snapshot is half written ("partial") and after each step ("step").
-var testFault func(point string)
+// a snapshot is half written ("partial", t nil) and after each step ("step
+// N", with the trainer).
+var testFault func(point string, t *train.Trainer)
 
 // stepHook returns the trainer's AfterStep: w's snapshot policy, and after
 // a resume one line saying how long it took to the first step (the RTO).
@@ -156,7 +157,7 @@ func stepHook(w *checkpoint.Writer, resumed bool, start time.Time, out io.Writer
 			fmt.Fprintf(out, "First step after resuming done %.2f s after start\n", time.Since(start).Seconds())
 		}
 		if testFault != nil && !epochEnd {
-			testFault("step " + strconv.Itoa(t.State.GlobalStep))
+			testFault("step "+strconv.Itoa(t.State.GlobalStep), t)
 		}
 		if w == nil {
 			return nil

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/autoenc/autoenc/internal/safetensors"
+	"github.com/autoenc/autoenc/train"
 )
 
 // TestMain lets the test binary stand in for autoenc: with AUTOENC_TEST_MAIN
 // set it runs its arguments as a command line. AUTOENC_TEST_FAULT names a
 // fault point ("step 37", or "partial#3" for the third snapshot write) at
-// which it sends itself AUTOENC_TEST_SIGNAL (default SIGKILL).
+// which it sends itself AUTOENC_TEST_SIGNAL (default SIGKILL); "nan@step
+// 37" instead makes a weight infinite once, after step 37.
 func TestMain(m *testing.M) {
 	if os.Getenv("AUTOENC_TEST_MAIN") == "" {
 		os.Exit(m.Run())
@@ -28,8 +30,13 @@ func TestMain(m *testing.M) {
 		if os.Getenv("AUTOENC_TEST_SIGNAL") == "INT" {
 			sig = syscall.SIGINT
 		}
-		partials := 0
-		testFault = func(point string) {
+		partials, poisoned := 0, false
+		testFault = func(point string, t *train.Trainer) {
+			if "nan@"+point == fault && !poisoned { // poison the weights once
+				poisoned = true
+				t.Model.Params()[0].Value.Data[0] = float32(math.Inf(1))
+				return
+			}
 			if point == "partial" {
 				partials++
 				point = "partial#" + strconv.Itoa(partials)
@@ -252,6 +259,7 @@ func TestCheckpointErrors(t *testing.T) {
 	}{
 		{"unwritable checkpoint dir", []string{"train", "stacked", "--data", "sample", "--out", out, "--checkpoint-dir", filepath.Join(blocker, "ckpt")}, 1, "cannot create checkpoint directory"},
 		{"bad every", []string{"train", "stacked", "--checkpoint-dir", dir, "--checkpoint-every", "soon"}, 2, `--checkpoint-every must be a positive number of steps or a duration such as 2m, got "soon"`},
+		{"keep 0", []string{"train", "stacked", "--checkpoint-dir", dir, "--keep", "0"}, 2, "--keep must be at least 1, got 0"},
 		{"bad on-nan", []string{"train", "stacked", "--on-nan", "pray"}, 2, `unknown --on-nan "pray"`},
 		{"no model", []string{"train"}, 2, "or --resume DIR"},
 		{"resume nothing", []string{"train", "--resume", filepath.Join(dir, "none")}, 1, "cannot resume: no snapshots"},
@@ -269,5 +277,29 @@ func TestCheckpointErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, errs, c.code, c.want)
 			}
 		})
+	}
+}
+
+// TestNaN makes a weight infinite after step 30: with --on-nan stop the next
+// step stops with an error naming epoch and step, and the last snapshot
+// loads; with --on-nan restore training goes on from that snapshot at half
+// the learning rate.
+func TestNaN(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains")
+	}
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	r := child(t, "nan@step 30", "", 0, trainArgs(dir, out, "--epochs", "1")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "epoch 1, step 31") || !strings.Contains(r.stderr, "lower learning rate") ||
+		!strings.Contains(r.stderr, "the last snapshot, "+filepath.Join(dir, "snap-000000020.safetensors")+", is intact") {
+		t.Fatalf("--on-nan stop: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if code, stdout, _ := autoenc(t, "checkpoints", "verify", dir); code != 0 {
+		t.Errorf("verify after NaN: exit %d: %s", code, stdout)
+	}
+	r = child(t, "nan@step 30", "", 0, trainArgs(dir, out, "--epochs", "1", "--on-nan", "restore")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "halved the learning rate to 0.5") {
+		t.Fatalf("--on-nan restore: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

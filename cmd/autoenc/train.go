@@ -187,7 +187,10 @@ func runTrain(ctx context.Context, o trainOptions) error {
 	if o.Checkpoint.Dir != "" {
 		w = &checkpoint.Writer{Dir: o.Checkpoint.Dir, Replica: o.Checkpoint.Replica, EverySteps: policy.steps, Every: policy.every,
 			Keep: o.Checkpoint.Keep, KeepEpochs: o.Checkpoint.KeepEpochs, Meta: modelfile.Meta{Model: o.Model, Dataset: ds.Name},
-			Run: o.runInfo(), Warn: o.Stderr, Fault: testFault}
+			Run: o.runInfo(), Warn: o.Stderr}
+		if testFault != nil {
+			w.Fault = func(point string) { testFault(point, nil) }
+		}
 		if snap != nil {
 			w.Last = snap.Path
 		}
@@ -222,6 +225,9 @@ func runTrain(ctx context.Context, o trainOptions) error {
 		tr.Config.LearningRate /= 2
 		setLearningRate(tr.Optimizer, tr.Config.LearningRate)
 		tr.AfterStep = hook
+		if err := w.Start(tr); err != nil {
+			return err
+		}
 		fmt.Fprintf(o.Stderr, "autoenc: %v; restored %s and halved the learning rate to %g (--on-nan restore).\n", fitErr, s.Path, tr.Config.LearningRate)
 	}
 	interrupted := errors.Is(fitErr, context.Canceled)
