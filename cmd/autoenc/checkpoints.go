@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/autoenc/autoenc/checkpoint"
+	"github.com/autoenc/autoenc/data"
 	"github.com/autoenc/autoenc/modelfile"
 	"github.com/autoenc/autoenc/train"
 )
@@ -84,8 +85,23 @@ type runInfo struct {
 }
 
 func (o *trainOptions) runInfo() string {
-	b, _ := json.Marshal(runInfo{Model: o.Model, Data: o.Data, Out: o.Out, PNG: o.PNG, Every: o.Checkpoint.Every,
-		Keep: o.Checkpoint.Keep, KeepEpochs: o.Checkpoint.KeepEpochs, Replica: o.Checkpoint.Replica, OnNaN: o.Checkpoint.OnNaN})
+	// Absolute paths, so that a resume from another directory writes to
+	// the same places.
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	d, replica := o.Data, o.Checkpoint.Replica
+	if d.Dir != "" && d.Dir != data.SampleDir {
+		d.Dir = abs(d.Dir)
+	}
+	if replica != "" {
+		replica = abs(replica)
+	}
+	b, _ := json.Marshal(runInfo{Model: o.Model, Data: d, Out: abs(o.Out), PNG: abs(o.PNG), Every: o.Checkpoint.Every,
+		Keep: o.Checkpoint.Keep, KeepEpochs: o.Checkpoint.KeepEpochs, Replica: replica, OnNaN: o.Checkpoint.OnNaN})
 	return string(b)
 }
 
