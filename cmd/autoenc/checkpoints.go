@@ -336,8 +336,12 @@ with a warning; --replica is searched too.`,
 			if err := modelfile.Save(out, s.Model, meta); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Restored %s (epoch %d, step %d, global step %d, taken %s) to %s\n",
-				s.Path, s.State.Epoch, s.State.Step, s.State.GlobalStep, s.Time.Local().Format("2006-01-02 15:04:05"), out)
+			where := fmt.Sprintf("epoch %d, step %d", s.State.Epoch, s.State.Step)
+			if s.State.Step == 0 {
+				where = fmt.Sprintf("end of epoch %d", s.State.Epoch-1)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Restored %s (%s, global step %d, taken %s) to %s\n",
+				s.Path, where, s.State.GlobalStep, s.Time.Local().Format("2006-01-02 15:04:05"), out)
 			return nil
 		},
 	}
