@@ -99,8 +99,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.y = tensor.Resize(l.y, n, g.OH, g.OW, l.filters)
 	// y = col*kernel: [rows, k*k*cin] x [k*k*cin, filters].
 	kernels.Sgemm(false, false, rows, l.filters, kkc, 1, l.col.Data, kkc, l.kernel.Value.Data, l.filters, 0, l.y.Data, l.filters)
-	addBias(l.y.Data, l.bias.Value.Data)
-	l.activation.Apply(l.y.Data)
+	l.activation.BiasApply(l.y.Data, l.bias.Value.Data) // y = f(y + bias)
 	return l.y
 }
 

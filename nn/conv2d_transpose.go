@@ -97,8 +97,7 @@ func (l *Conv2DTranspose) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 	kernels.Sgemm(false, true, rows, kkf, l.cin, 1, x.Data, l.cin, l.kernel.Value.Data, l.cin, 0, l.col.Data, kkf)
 	l.y = tensor.Resize(l.y, n, g.H, g.W, l.filters)
 	kernels.Col2im(l.y.Data, l.col.Data, n, g)
-	addBias(l.y.Data, l.bias.Value.Data)
-	l.activation.Apply(l.y.Data)
+	l.activation.BiasApply(l.y.Data, l.bias.Value.Data) // y = f(y + bias)
 	return l.y
 }
 

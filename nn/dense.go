@@ -57,8 +57,7 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.x = x
 	// y = x*kernel: [rows, in] x [in, units].
 	kernels.Sgemm(false, false, rows, l.units, l.in, 1, x.Data, l.in, l.kernel.Value.Data, l.units, 0, l.y.Data, l.units)
-	addBias(l.y.Data, l.bias.Value.Data)
-	l.activation.Apply(l.y.Data)
+	l.activation.BiasApply(l.y.Data, l.bias.Value.Data) // y = f(y + bias)
 	return l.y
 }
 
@@ -84,16 +83,6 @@ func (l *Dense) Params() []*Param {
 		return nil
 	}
 	return []*Param{l.kernel, l.bias}
-}
-
-// addBias adds b to every row of the row-major matrix y, whose rows are len(b) wide.
-func addBias(y, b []float32) {
-	for r := 0; r < len(y); r += len(b) {
-		row := y[r : r+len(b)]
-		for j, v := range b {
-			row[j] += v
-		}
-	}
 }
 
 // sumRows adds every row of the row-major matrix dz (rows len(db) wide) into db:

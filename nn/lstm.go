@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/autoenc/autoenc/internal/kernels"
@@ -133,15 +132,23 @@ func (l *LSTM) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		}
 		for r := 0; r < nb; r++ {
 			row := zt[r*g4 : (r+1)*g4]
-			zi, zf, zc, zo := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:g4]
-			cp, cn, hn, tcr := cPrev[r*u:(r+1)*u], cNow[r*u:(r+1)*u], hNow[r*u:(r+1)*u], tc[r*u:(r+1)*u]
+			// Gates in place, each a vector op over its contiguous slice:
+			// i, f = sigmoid(z_i, z_f); g = tanh(z_g); o = sigmoid(z_o).
+			kernels.Sigmoid(row[:2*u])
+			kernels.Tanh(row[2*u : 3*u])
+			kernels.Sigmoid(row[3*u : g4])
+			ig, fg, gg := row[:u], row[u:2*u], row[2*u:3*u]
+			cp, cn, tcr := cPrev[r*u:(r+1)*u], cNow[r*u:(r+1)*u], tc[r*u:(r+1)*u]
 			for j := range u {
-				i, f, g, o := sigmoid(zi[j]), sigmoid(zf[j]), tanh32(zc[j]), sigmoid(zo[j])
-				zi[j], zf[j], zc[j], zo[j] = i, f, g, o
-				cv := f*cp[j] + i*g // c_t = f*c_{t-1} + i*g
-				tv := tanh32(cv)
-				cn[j], tcr[j] = cv, tv
-				hn[j] = o * tv // h_t = o*tanh(c_t)
+				cn[j] = fg[j]*cp[j] + ig[j]*gg[j] // c_t = f*c_{t-1} + i*g
+			}
+			copy(tcr, cn)
+			kernels.Tanh(tcr) // tanh(c_t)
+		}
+		for r := 0; r < nb; r++ {
+			og, tcr, hn := zt[r*g4+3*u:(r+1)*g4], tc[r*u:(r+1)*u], hNow[r*u:(r+1)*u]
+			for j := range u {
+				hn[j] = og[j] * tcr[j] // h_t = o*tanh(c_t)
 			}
 		}
 	}
@@ -242,4 +249,5 @@ func swap01(dst, src []float32, n0, n1, inner int) {
 	}
 }
 
-func tanh32(v float32) float32 { return float32(math.Tanh(float64(v))) }
+// tanh32 is tanh in float32, as the LSTM computes it.
+func tanh32(v float32) float32 { return kernels.Tanh32(v) }

@@ -66,16 +66,27 @@ func putGemmBuf(buf *gemmBuf) {
 	gemmBufs.mu.Unlock()
 }
 
-// gemmTask is part i of a job, sent to a worker.
-type gemmTask struct {
-	job *parallelJob
+// partRunner is a job split in parts that the worker pool runs; part i
+// of a job always covers the same work, whichever goroutine runs it.
+type partRunner interface{ runPart(i int) }
+
+// task is part i of a job, sent to a worker, which calls wg.Done after it.
+type task struct {
+	job partRunner
 	i   int
+	wg  *sync.WaitGroup
 }
 
-// parallelJob is a job shared with workers, recycled through jobs.
+// parallelJob is a gemm job shared with workers, recycled through jobs.
 type parallelJob struct {
 	gemmJob
-	wg sync.WaitGroup
+}
+
+// runPart runs part i with packing buffers from the free list.
+func (j *parallelJob) runPart(i int) {
+	buf := getGemmBuf()
+	j.run(i, buf)
+	putGemmBuf(buf)
 }
 
 // The worker pool: long-lived goroutines that run parts of jobs, so a
@@ -83,8 +94,9 @@ type parallelJob struct {
 var (
 	workMu  sync.Mutex
 	workers int
-	work    = make(chan gemmTask, 64)
+	work    = make(chan task, 64)
 	jobs    = sync.Pool{New: func() any { return new(parallelJob) }}
+	wgs     = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
 )
 
 // ensureWorkers starts workers until n are running.
@@ -98,27 +110,31 @@ func ensureWorkers(n int) {
 
 func worker() {
 	for t := range work {
-		buf := getGemmBuf()
-		t.job.run(t.i, buf)
-		putGemmBuf(buf)
-		t.job.wg.Done()
+		t.job.runPart(t.i)
+		t.wg.Done()
 	}
+}
+
+// runParts runs part 0 of job on the calling goroutine and parts 1..parts-1
+// on workers, and returns when all are done.
+func runParts(job partRunner, parts int) {
+	ensureWorkers(parts - 1)
+	wg := wgs.Get().(*sync.WaitGroup)
+	wg.Add(parts - 1)
+	for i := 1; i < parts; i++ {
+		work <- task{job: job, i: i, wg: wg}
+	}
+	job.runPart(0)
+	wg.Wait()
+	wgs.Put(wg)
 }
 
 // runParallel runs part 0 of the job on the calling goroutine and the
 // others on workers, and returns when all are done.
 func runParallel(g *gemmJob) {
-	ensureWorkers(g.parts - 1)
 	job := jobs.Get().(*parallelJob)
 	job.gemmJob = *g
-	job.wg.Add(g.parts - 1)
-	for i := 1; i < g.parts; i++ {
-		work <- gemmTask{job: job, i: i}
-	}
-	buf := getGemmBuf()
-	job.run(0, buf)
-	putGemmBuf(buf)
-	job.wg.Wait()
+	runParts(job, g.parts)
 	job.gemmJob = gemmJob{} // drop references to the caller's matrices
 	jobs.Put(job)
 }

@@ -96,8 +96,6 @@ func (tc gemmCase) check(t *testing.T, r *rand.Rand, kern *gemmKernel, threads i
 
 func isNaN(v float32) bool { return v != v }
 
-func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
-
 var transCombos = [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}}
 
 // TestSgemmSmall checks every m, n, k in 0..17 for all transpositions.

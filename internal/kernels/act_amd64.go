@@ -1,0 +1,36 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// The AVX-512 activations (act_amd64.s) set y[i] = f(y[i]) for i < n, like
+// their Go twins:
+//
+//	for i := range y { y[i] = SELU32(y[i]) }    // seluAVX512
+//	for i := range y { y[i] = Sigmoid32(y[i]) } // sigmoidAVX512
+//	for i := range y { y[i] = Tanh32(y[i]) }    // tanhAVX512
+//
+//go:noescape
+func seluAVX512(y *float32, n int)
+
+//go:noescape
+func sigmoidAVX512(y *float32, n int)
+
+//go:noescape
+func tanhAVX512(y *float32, n int)
+
+var actAVX512 = actKernel{
+	name:    "avx512",
+	ok:      cpu.X86.HasAVX512F,
+	selu:    func(y []float32) { seluAVX512(unsafe.SliceData(y), len(y)) },
+	sigmoid: func(y []float32) { sigmoidAVX512(unsafe.SliceData(y), len(y)) },
+	tanh:    func(y []float32) { tanhAVX512(unsafe.SliceData(y), len(y)) },
+}
+
+// archActKernels are in order of preference, best last.
+var archActKernels = []*actKernel{&actAVX512}
