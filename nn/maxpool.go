@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/autoenc/autoenc/internal/kernels"
 	"github.com/autoenc/autoenc/tensor"
 )
 
@@ -56,36 +57,7 @@ func (l *MaxPool2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		l.argmax = make([]int32, len(l.y.Data))
 	}
 	l.argmax = l.argmax[:len(l.y.Data)]
-	for b := 0; b < n; b++ {
-		for oy := 0; oy < l.oh; oy++ {
-			for ox := 0; ox < l.ow; ox++ {
-				o := ((b*l.oh+oy)*l.ow + ox) * c
-				out, arg := l.y.Data[o:o+c], l.argmax[o:o+c]
-				for di := 0; di < p; di++ {
-					for dj := 0; dj < p; dj++ {
-						i := ((b*l.h+oy*p+di)*l.w + ox*p + dj) * c
-						in := x.Data[i : i+c]
-						if di == 0 && dj == 0 {
-							copy(out, in)
-							for ch := range arg {
-								arg[ch] = int32(i + ch)
-							}
-							continue
-						}
-						// Written without a branch on the data (random
-						// inputs mispredict): strict >, so ties keep the first.
-						for ch, v := range in {
-							o, a := out[ch], arg[ch]
-							if v > o {
-								a = int32(i + ch)
-							}
-							out[ch], arg[ch] = max(o, v), a
-						}
-					}
-				}
-			}
-		}
-	}
+	kernels.MaxPool2D(l.y.Data, l.argmax, x.Data, n, p, kernels.ConvGeom{H: l.h, W: l.w, C: c})
 	return l.y
 }
 

@@ -93,24 +93,27 @@ func (j *eltJob) runRange(r0, r1 int) {
 	biasAct(j.y[r0*j.cols:r1*j.cols], j.b, j.act)
 }
 
-// biasAct adds bias to each row of y and applies act to the row while it is
-// in L1; without a bias it applies act in chunks.
+// biasAct adds bias to each row of y and applies act, a chunk of about
+// actChunk values (whole rows) at a time so that the chunk is still in L1.
 func biasAct(y, bias []float32, act Act) {
-	w := len(bias)
-	if w == 0 {
-		w = min(len(y), 1024)
-	}
-	for r := 0; r+w <= len(y) && w > 0; r += w {
-		row := y[r : r+w]
-		for j, b := range bias {
-			row[j] += b
+	w := max(len(bias), 1)
+	chunk := max(actChunk/w, 1) * w
+	for c := 0; c < len(y); c += chunk {
+		part := y[c:min(c+chunk, len(y))]
+		if len(bias) > 0 {
+			for r := 0; r < len(part); r += w {
+				row := part[r : r+w]
+				for j, b := range bias {
+					row[j] += b
+				}
+			}
 		}
-		actRow(row, act)
-	}
-	if len(bias) == 0 && w > 0 {
-		actRow(y[len(y)/w*w:], act)
+		actRow(part, act)
 	}
 }
+
+// actChunk is the number of values biasAct handles per pass: 8 KiB.
+const actChunk = 2048
 
 func actRow(y []float32, act Act) {
 	switch act {

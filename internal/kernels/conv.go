@@ -45,10 +45,17 @@ func (g ConvGeom) span(ix0 int) (lo, hi int) {
 //
 // The K taps of one window row (fixed di) are contiguous in both x and col,
 // so each window row is one copy of up to K*C values.
+//
+// Images are split over Threads() goroutines when there is enough work.
 func Im2col(col, x []float32, batch int, g ConvGeom) {
 	g.check("Im2col", col, x, batch)
+	forImages(batchJob{kind: jobIm2col, col: col, x: x, g: g}, batch, batch*g.OH*g.OW*g.ColCols())
+}
+
+// im2col is Im2col for images n0..n1-1.
+func im2col(col, x []float32, n0, n1 int, g ConvGeom) {
 	rowLen, kkc := g.K*g.C, g.ColCols()
-	for n := 0; n < batch; n++ {
+	for n := n0; n < n1; n++ {
 		img := x[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
 		for oy := 0; oy < g.OH; oy++ {
 			for ox := 0; ox < g.OW; ox++ {
@@ -82,11 +89,19 @@ func Im2col(col, x []float32, batch int, g ConvGeom) {
 //
 // It is the input gradient of a convolution (dx from dcol) and the forward
 // pass of a transposed convolution.
+//
+// Images are split over Threads() goroutines when there is enough work;
+// each image's sums are done in the same order however it is split.
 func Col2im(x, col []float32, batch int, g ConvGeom) {
 	g.check("Col2im", col, x, batch)
+	forImages(batchJob{kind: jobCol2im, col: col, x: x, g: g}, batch, batch*g.OH*g.OW*g.ColCols())
+}
+
+// col2im is Col2im for images n0..n1-1.
+func col2im(x, col []float32, n0, n1 int, g ConvGeom) {
 	rowLen, kkc := g.K*g.C, g.ColCols()
-	clear(x[:batch*g.H*g.W*g.C])
-	for n := 0; n < batch; n++ {
+	clear(x[n0*g.H*g.W*g.C : n1*g.H*g.W*g.C])
+	for n := n0; n < n1; n++ {
 		img := x[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
 		for oy := 0; oy < g.OH; oy++ {
 			for ox := 0; ox < g.OW; ox++ {

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +45,21 @@ func main() {
 	infer := flag.Int("infer", 10000, "images to run through the model in inference mode")
 	batch := flag.Int("batch", 32, "batch size for training and inference")
 	threads := flag.Int("threads", 2, "threads for the kernels")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the timed part to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "aebench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "aebench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*model, *steps, *infer, *batch, *threads); err != nil {
 		fmt.Fprintln(os.Stderr, "aebench:", err)
 		os.Exit(1)

@@ -1,0 +1,145 @@
+package kernels
+
+import "sync"
+
+// batchJob is per-image work (im2col, col2im, max-pooling) split over the
+// worker pool by whole images: each image is done by one goroutine, in the
+// same order as without the split, so results do not depend on Threads().
+type batchJob struct {
+	kind         int
+	col, x, y    []float32
+	arg          []int32
+	g            ConvGeom
+	pool         int // max-pool window (and stride)
+	batch, parts int
+}
+
+const (
+	jobIm2col = iota
+	jobCol2im
+	jobMaxPool
+)
+
+var batchJobs = sync.Pool{New: func() any { return new(batchJob) }}
+
+// forImages runs job over images [0, batch) of which work counts the
+// values touched, on the caller alone when that is small.
+func forImages(job batchJob, batch, work int) {
+	parts := min(Threads(), batch, work/actGrain)
+	if parts <= 1 {
+		job.runImages(0, batch)
+		return
+	}
+	j := batchJobs.Get().(*batchJob)
+	*j = job
+	j.batch, j.parts = batch, parts
+	runParts(j, parts)
+	*j = batchJob{}
+	batchJobs.Put(j)
+}
+
+func (j *batchJob) runPart(i int) {
+	n0, n1 := partRange(i, j.parts, j.batch)
+	j.runImages(n0, n1)
+}
+
+func (j *batchJob) runImages(n0, n1 int) {
+	switch j.kind {
+	case jobIm2col:
+		im2col(j.col, j.x, n0, n1, j.g)
+	case jobCol2im:
+		col2im(j.x, j.col, n0, n1, j.g)
+	case jobMaxPool:
+		maxPool(j.y, j.arg, j.x, n0, n1, j.g, j.pool)
+	}
+}
+
+// MaxPool2D sets y ([batch, H/p, W/p, C]) to the maximum of each p x p
+// window (stride p) of x ([batch, H, W, C], NHWC) and arg to the index in x
+// of that maximum; ties keep the first in window order (row, then column).
+// g gives H, W, C; rows and columns past the last whole window are unused.
+func MaxPool2D(y []float32, arg []int32, x []float32, batch, p int, g ConvGeom) {
+	oh, ow := g.H/p, g.W/p
+	if len(x) < batch*g.H*g.W*g.C || len(y) < batch*oh*ow*g.C || len(arg) < batch*oh*ow*g.C {
+		panic("kernels: MaxPool2D: buffers too small")
+	}
+	forImages(batchJob{kind: jobMaxPool, y: y, arg: arg, x: x, g: g, pool: p}, batch, batch*g.H*g.W*g.C)
+}
+
+// maxPool is MaxPool2D for images n0..n1-1.
+func maxPool(y []float32, arg []int32, x []float32, n0, n1 int, g ConvGeom, p int) {
+	oh, ow, c := g.H/p, g.W/p, g.C
+	if p == 2 {
+		maxPool2(y, arg, x, n0, n1, g)
+		return
+	}
+	for b := n0; b < n1; b++ {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				o := ((b*oh+oy)*ow + ox) * c
+				out, am := y[o:o+c], arg[o:o+c]
+				for di := 0; di < p; di++ {
+					for dj := 0; dj < p; dj++ {
+						i := ((b*g.H+oy*p+di)*g.W + ox*p + dj) * c
+						in := x[i : i+c]
+						if di == 0 && dj == 0 {
+							copy(out, in)
+							for ch := range am {
+								am[ch] = int32(i + ch)
+							}
+							continue
+						}
+						// Written without a branch on the data (random
+						// inputs mispredict): strict >, so ties keep the first.
+						for ch, v := range in {
+							o, a := out[ch], am[ch]
+							if v > o {
+								a = int32(i + ch)
+							}
+							out[ch], am[ch] = max(o, v), a
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// maxPool2 is maxPool for 2x2 windows: the four taps of each channel are
+// compared in registers, in window order, strict > so ties keep the first
+// (max keeps NaN, as maxPool does).
+func maxPool2(y []float32, arg []int32, x []float32, n0, n1 int, g ConvGeom) {
+	oh, ow, c := g.H/2, g.W/2, g.C
+	for b := n0; b < n1; b++ {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				o := ((b*oh+oy)*ow + ox) * c
+				i00 := ((b*g.H+2*oy)*g.W + 2*ox) * c
+				i01, i10 := i00+c, i00+g.W*c
+				i11 := i10 + c
+				out, am := y[o:o+c], arg[o:o+c]
+				r00, r01, r10, r11 := x[i00:i00+c], x[i01:i01+c], x[i10:i10+c], x[i11:i11+c]
+				for ch := range out {
+					// Branch-free (conditional moves): random data mispredicts.
+					best, at := r00[ch], int32(i00+ch)
+					v, a := r01[ch], int32(i01+ch)
+					if v > best {
+						at = a
+					}
+					best = max(best, v)
+					v, a = r10[ch], int32(i10+ch)
+					if v > best {
+						at = a
+					}
+					best = max(best, v)
+					v, a = r11[ch], int32(i11+ch)
+					if v > best {
+						at = a
+					}
+					best = max(best, v)
+					out[ch], am[ch] = best, at
+				}
+			}
+		}
+	}
+}
