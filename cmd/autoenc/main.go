@@ -82,7 +82,7 @@ Start with:  autoenc train conv`,
 	})
 	root.AddCommand(newTrainCmd(), newEvalCmd(), newSummaryCmd(), newReconstructCmd(),
 		newEncodeCmd(), newModelsCmd(), newDataCmd(), newCheckpointsCmd())
-	return root
+	return withCPUProfile(root)
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that says what was expected.
