@@ -44,14 +44,15 @@ out=${OUT:-bench/last.jsonl}
 	echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs"
 	echo "# go $(go env GOVERSION), torch $($PY -c 'import torch; print(torch.__version__)'), libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 	echo "# STEPS=$STEPS INFER=$INFER ROUNDS=$ROUNDS THREADS=$THREADS"
-} | tee -a "$out"
+} >>"$out"
 for m in $MODELS; do
 	for r in $(seq "$ROUNDS"); do
-		"$bin" -model "$m" -steps "$STEPS" -infer "$INFER" -threads "$THREADS" | tee -a "$out"
-		$PY bench/torch_bench.py --model "$m" --steps "$STEPS" --infer "$INFER" --threads "$THREADS" | tee -a "$out"
+		echo "round $r: $m" >&2
+		"$bin" -model "$m" -steps "$STEPS" -infer "$INFER" -threads "$THREADS" >>"$out"
+		$PY bench/torch_bench.py --model "$m" --steps "$STEPS" --infer "$INFER" --threads "$THREADS" >>"$out"
 		if [[ -e $OB/libblas.so.3 ]]; then
 			LD_LIBRARY_PATH=$OB OPENBLAS_NUM_THREADS=1 $PY bench/torch_bench.py --impl pytorch+openblas \
-				--model "$m" --steps "$STEPS" --infer "$INFER" --threads "$THREADS" | tee -a "$out"
+				--model "$m" --steps "$STEPS" --infer "$INFER" --threads "$THREADS" >>"$out"
 		fi
 	done
 done

@@ -100,7 +100,12 @@ func biasAct(y, bias []float32, act Act) {
 	chunk := max(actChunk/w, 1) * w
 	for c := 0; c < len(y); c += chunk {
 		part := y[c:min(c+chunk, len(y))]
-		if len(bias) > 0 {
+		if len(bias) == 1 {
+			b := bias[0]
+			for i := range part {
+				part[i] += b
+			}
+		} else if len(bias) > 0 {
 			for r := 0; r < len(part); r += w {
 				row := part[r : r+w]
 				for j, b := range bias {

@@ -71,7 +71,14 @@ func im2col(col, x []float32, n0, n1 int, g ConvGeom) {
 					}
 					src := img[(iy*g.W+ix0+lo)*g.C : (iy*g.W+ix0+hi)*g.C]
 					clear(row[:lo*g.C])
-					copy(row[lo*g.C:hi*g.C], src)
+					if len(src) <= 8 { // a few values (e.g. 3 taps of 1 channel): a call to memmove costs more
+						dst := row[lo*g.C : hi*g.C]
+						for i, v := range src {
+							dst[i] = v
+						}
+					} else {
+						copy(row[lo*g.C:hi*g.C], src)
+					}
 					clear(row[hi*g.C:])
 				}
 			}
