@@ -15,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/autoenc/autoenc/checkpoint"
-	"github.com/autoenc/autoenc/data"
 	"github.com/autoenc/autoenc/internal/kernels"
 	"github.com/autoenc/autoenc/modelfile"
 	"github.com/autoenc/autoenc/models"
@@ -293,5 +292,3 @@ func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
-
-var _ = data.Options{}
