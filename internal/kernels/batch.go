@@ -105,41 +105,53 @@ func maxPool(y []float32, arg []int32, x []float32, n0, n1 int, g ConvGeom, p in
 	}
 }
 
-// maxPool2 is maxPool for 2x2 windows: the four taps of each channel are
-// compared in registers, in window order, strict > so ties keep the first
-// (max keeps NaN, as maxPool does).
+// maxPool2 is maxPool for 2x2 windows, one output row at a time on
+// poolRow (AVX-512 when the CPU has it and c is a multiple of 16).
 func maxPool2(y []float32, arg []int32, x []float32, n0, n1 int, g ConvGeom) {
 	oh, ow, c := g.H/2, g.W/2, g.C
+	row := maxPool2RowGo
+	if c%16 == 0 && poolRow != nil {
+		row = poolRow
+	}
 	for b := n0; b < n1; b++ {
 		for oy := 0; oy < oh; oy++ {
-			for ox := 0; ox < ow; ox++ {
-				o := ((b*oh+oy)*ow + ox) * c
-				i00 := ((b*g.H+2*oy)*g.W + 2*ox) * c
-				i01, i10 := i00+c, i00+g.W*c
-				i11 := i10 + c
-				out, am := y[o:o+c], arg[o:o+c]
-				r00, r01, r10, r11 := x[i00:i00+c], x[i01:i01+c], x[i10:i10+c], x[i11:i11+c]
-				for ch := range out {
-					// Branch-free (conditional moves): random data mispredicts.
-					best, at := r00[ch], int32(i00+ch)
-					v, a := r01[ch], int32(i01+ch)
-					if v > best {
-						at = a
-					}
-					best = max(best, v)
-					v, a = r10[ch], int32(i10+ch)
-					if v > best {
-						at = a
-					}
-					best = max(best, v)
-					v, a = r11[ch], int32(i11+ch)
-					if v > best {
-						at = a
-					}
-					best = max(best, v)
-					out[ch], am[ch] = best, at
-				}
+			o := (b*oh + oy) * ow * c
+			row(y[o:o+ow*c], arg[o:o+ow*c], x, (b*g.H+2*oy)*g.W*c, ow, c, g.W*c)
+		}
+	}
+}
+
+// maxPool2RowGo is one output row of a 2x2, stride-2 max-pool: for each
+// output pixel ox < ow and channel ch < c, the taps at index
+// i00 + 2*ox*c + {0, c, wc, wc+c} + ch of x are compared in that order in
+// registers, strict > so ties keep the first (max keeps NaN, as maxPool
+// does), and y[ox*c+ch], arg[ox*c+ch] get the maximum and its index.
+func maxPool2RowGo(y []float32, arg []int32, x []float32, i00, ow, c, wc int) {
+	for ox := 0; ox < ow; ox++ {
+		p00 := i00 + 2*ox*c
+		p01, p10 := p00+c, p00+wc
+		p11 := p10 + c
+		out, am := y[ox*c:ox*c+c], arg[ox*c:ox*c+c]
+		r00, r01, r10, r11 := x[p00:p00+c], x[p01:p01+c], x[p10:p10+c], x[p11:p11+c]
+		for ch := range out {
+			// Branch-free (conditional moves): random data mispredicts.
+			best, at := r00[ch], int32(p00+ch)
+			v, a := r01[ch], int32(p01+ch)
+			if v > best {
+				at = a
 			}
+			best = max(best, v)
+			v, a = r10[ch], int32(p10+ch)
+			if v > best {
+				at = a
+			}
+			best = max(best, v)
+			v, a = r11[ch], int32(p11+ch)
+			if v > best {
+				at = a
+			}
+			best = max(best, v)
+			out[ch], am[ch] = best, at
 		}
 	}
 }

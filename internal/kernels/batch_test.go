@@ -57,7 +57,7 @@ func TestMaxPool2D(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, p := range []int{1, 2, 3} {
 		for _, hw := range [][2]int{{1, 1}, {2, 2}, {3, 5}, {7, 7}, {8, 6}} {
-			for _, c := range []int{1, 3, 16} {
+			for _, c := range []int{1, 3, 16, 32} {
 				t.Run(fmt.Sprintf("p%d/%dx%dx%d", p, hw[0], hw[1], c), func(t *testing.T) {
 					const batch = 2
 					g := ConvGeom{H: hw[0], W: hw[1], C: c}
@@ -108,4 +108,41 @@ func math32bits(v []float32) []uint32 {
 		out[i] = math.Float32bits(f)
 	}
 	return out
+}
+
+// TestMaxPool2Row runs every 2x2 pooling row variant against the Go one on
+// rows of 0..9 pixels with 16..64 channels, many ties, and a guard past
+// the row that must stay untouched.
+func TestMaxPool2Row(t *testing.T) {
+	variants := map[string]func(y []float32, arg []int32, x []float32, i00, ow, c, wc int){"avx512": poolRow}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for name, f := range variants {
+		t.Run(name, func(t *testing.T) {
+			if f == nil {
+				t.Skip("CPU lacks AVX-512 (or purego build)")
+			}
+			for _, c := range []int{16, 32, 64} {
+				for ow := 0; ow <= 9; ow++ {
+					wc := (2*ow + 1) * c // an odd input width: one unused column
+					x := make([]float32, 3*wc)
+					for i := range x {
+						x[i] = float32(rng.IntN(3))
+					}
+					i00 := wc / 2 / c * c // start mid-array, at a pixel
+					i00 = min(i00, wc-(2*ow+1)*c)
+					want, wantArg := make([]float32, ow*c), make([]int32, ow*c)
+					maxPool2RowGo(want, wantArg, x, i00, ow, c, wc)
+					y, arg := make([]float32, ow*c+1), make([]int32, ow*c+1)
+					y[ow*c], arg[ow*c] = float32(math.NaN()), -7
+					f(y[:ow*c], arg[:ow*c], x, i00, ow, c, wc)
+					if !isNaN(y[ow*c]) || arg[ow*c] != -7 {
+						t.Fatalf("c=%d ow=%d: guard overwritten", c, ow)
+					}
+					if !slices.Equal(y[:ow*c], want) || !slices.Equal(arg[:ow*c], wantArg) {
+						t.Fatalf("c=%d ow=%d: differs from maxPool2RowGo", c, ow)
+					}
+				}
+			}
+		})
+	}
 }
