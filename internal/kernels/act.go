@@ -100,19 +100,7 @@ func biasAct(y, bias []float32, act Act) {
 	chunk := max(actChunk/w, 1) * w
 	for c := 0; c < len(y); c += chunk {
 		part := y[c:min(c+chunk, len(y))]
-		if len(bias) == 1 {
-			b := bias[0]
-			for i := range part {
-				part[i] += b
-			}
-		} else if len(bias) > 0 {
-			for r := 0; r < len(part); r += w {
-				row := part[r : r+w]
-				for j, b := range bias {
-					row[j] += b
-				}
-			}
-		}
+		actImpl.addBias(part, bias)
 		actRow(part, act)
 	}
 }
@@ -144,6 +132,7 @@ type actKernel struct {
 	name                string
 	ok                  bool // the CPU can run it
 	selu, sigmoid, tanh func(y []float32)
+	addBias             func(y, bias []float32) // y[r*len(bias)+j] += bias[j]; len(y) a multiple of len(bias)
 }
 
 // actGo is the portable implementation, always built and tested.
@@ -165,6 +154,27 @@ var actGo = actKernel{
 			y[i] = Tanh32(v)
 		}
 	},
+	addBias: addBiasGo,
+}
+
+// addBiasGo adds bias to every row of y (rows len(bias) wide).
+func addBiasGo(y, bias []float32) {
+	switch len(bias) {
+	case 0:
+		return
+	case 1:
+		b := bias[0]
+		for i := range y {
+			y[i] += b
+		}
+		return
+	}
+	for r := 0; r+len(bias) <= len(y); r += len(bias) {
+		row := y[r : r+len(bias)]
+		for j, b := range bias {
+			row[j] += b
+		}
+	}
 }
 
 // actImpl is the best implementation this CPU runs, chosen once.

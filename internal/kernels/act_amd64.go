@@ -24,12 +24,22 @@ func sigmoidAVX512(y *float32, n int)
 //go:noescape
 func tanhAVX512(y *float32, n int)
 
+// addBiasAVX512 is addBiasGo: y[r*w+j] += bias[j] for r < rows, j < w.
+//
+//go:noescape
+func addBiasAVX512(y *float32, rows int, bias *float32, w int)
+
 var actAVX512 = actKernel{
 	name:    "avx512",
 	ok:      cpu.X86.HasAVX512F,
 	selu:    func(y []float32) { seluAVX512(unsafe.SliceData(y), len(y)) },
 	sigmoid: func(y []float32) { sigmoidAVX512(unsafe.SliceData(y), len(y)) },
 	tanh:    func(y []float32) { tanhAVX512(unsafe.SliceData(y), len(y)) },
+	addBias: func(y, bias []float32) {
+		if len(bias) > 0 {
+			addBiasAVX512(unsafe.SliceData(y), len(y)/len(bias), unsafe.SliceData(bias), len(bias))
+		}
+	},
 }
 
 // archActKernels are in order of preference, best last.

@@ -181,3 +181,47 @@ tanhfull:
 tanhdone:
 	VZEROUPPER
 	RET
+
+// func addBiasAVX512(y *float32, rows int, bias *float32, w int)
+//
+// y[r*w+j] += bias[j] for r < rows, j < w: addBiasGo with 16 columns per
+// vector and the last, partial vector of each row under a mask.
+TEXT ·addBiasAVX512(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ rows+8(FP), R8
+	MOVQ bias+16(FP), SI
+	MOVQ w+24(FP), R9
+
+row:
+	TESTQ R8, R8
+	JLE   biasdone
+	XORQ  BX, BX // j
+
+cols:
+	MOVQ R9, CX
+	SUBQ BX, CX      // CX = w - j values left in the row
+	JLE  nextrow
+	MOVL $0xffff, AX
+	CMPQ CX, $16
+	JGE  biasfull
+	MOVL $1, AX      // tail: mask of the low CX lanes
+	SHLL CX, AX
+	DECL AX
+
+biasfull:
+	KMOVW AX, K2
+	VMOVUPS.Z (DI)(BX*4), K2, Z0
+	VMOVUPS.Z (SI)(BX*4), K2, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K2, (DI)(BX*4)
+	ADDQ $16, BX
+	JMP  cols
+
+nextrow:
+	LEAQ (DI)(R9*4), DI
+	DECQ R8
+	JMP  row
+
+biasdone:
+	VZEROUPPER
+	RET

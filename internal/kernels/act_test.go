@@ -169,3 +169,38 @@ func seq(lo, hi int) []int {
 	}
 	return s
 }
+
+// TestAddBias checks every addBias variant against a naive loop for bias
+// widths 0..40 and 100 (the AVX-512 row tails) with a NaN guard past y.
+func TestAddBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	forEachActKernel(t, func(t *testing.T, k *actKernel) {
+		for _, w := range append(seq(0, 40), 100) {
+			for _, rows := range []int{0, 1, 3} {
+				bias := make([]float32, w)
+				for i := range bias {
+					bias[i] = float32(rng.NormFloat64())
+				}
+				buf := make([]float32, rows*w+1)
+				y := buf[:rows*w]
+				for i := range y {
+					y[i] = float32(rng.NormFloat64())
+				}
+				buf[rows*w] = float32(math.NaN())
+				want := make([]float32, len(y))
+				for i := range y {
+					want[i] = y[i] + bias[i%w]
+				}
+				k.addBias(y, bias)
+				if !isNaN(buf[rows*w]) {
+					t.Fatalf("w=%d rows=%d: guard overwritten", w, rows)
+				}
+				for i := range y {
+					if y[i] != want[i] {
+						t.Fatalf("w=%d rows=%d: y[%d] = %v, want %v", w, rows, i, y[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
