@@ -44,15 +44,22 @@ func (BinaryCrossentropy) Compute(pred, target, grad *tensor.Tensor) float64 {
 	g := grad.Data[:n]
 	y := target.Data[:n]
 	for i, p := range pred.Data {
-		pc := min(max(float64(p), bceEpsilon), 1-bceEpsilon)
 		t := float64(y[i])
-		sum -= t*math.Log(pc+bceEpsilon) + (1-t)*math.Log(1-pc+bceEpsilon)
-		if float64(p) < bceEpsilon || float64(p) > 1-bceEpsilon {
+		pc := min(max(float64(p), bceEpsilon), 1-bceEpsilon)
+		a, b := pc+bceEpsilon, 1-pc+bceEpsilon
+		// A term whose weight is 0 is skipped: images are mostly exact 0s and 1s.
+		if t != 0 {
+			sum -= t * math.Log(a)
+		}
+		if t != 1 {
+			sum -= (1 - t) * math.Log(b)
+		}
+		if pc != float64(p) { // the clip is active: its gradient is 0
 			g[i] = 0
 			continue
 		}
-		// d/dp = -(y/(p+eps) - (1-y)/(1-p+eps)), averaged.
-		g[i] = float32(-(t/(pc+bceEpsilon) - (1-t)/(1-pc+bceEpsilon)) * inv)
+		// d/dp = -(t/a - (1-t)/b) = ((1-t)*a - t*b) / (a*b), averaged.
+		g[i] = float32(((1-t)*a - t*b) / (a * b) * inv)
 	}
 	return sum * inv
 }
