@@ -29,6 +29,8 @@ type Conv2D struct {
 	x     *tensor.Tensor // last input
 	col   *tensor.Tensor // im2col of x in Forward; dcol in Backward
 	y, dx *tensor.Tensor
+
+	noDx bool // Backward skips dx (first layer of a Model)
 }
 
 // NewConv2D returns an unbuilt Conv2D with square kernels and strides.
@@ -103,8 +105,10 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return l.y
 }
 
+func (l *Conv2D) skipInputGrad() { l.noDx = true }
+
 // Backward turns dy into dz in place, accumulates the parameter gradients
-// and returns dx.
+// and returns dx (nil once skipInputGrad was called).
 func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	g, n := l.g, l.x.Shape[0]
 	rows, kkc := n*g.OH*g.OW, g.ColCols()
@@ -114,6 +118,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	kernels.Sgemm(true, false, kkc, l.filters, rows, 1, l.col.Data, kkc, dz, l.filters, 1, l.kernel.Grad.Data, l.filters)
 	// dbias += sum over output pixels of dz.
 	sumRows(l.bias.Grad.Data, dz)
+	if l.noDx {
+		return nil
+	}
 	// dcol = dz kernel^T: [rows, filters] x [filters, k*k*cin], over col
 	// (no longer needed).
 	dcol := l.col.Data

@@ -42,6 +42,8 @@ type Conv2DTranspose struct {
 	x     *tensor.Tensor // last input
 	col   *tensor.Tensor // x*kernel^T in Forward; im2col(dz) in Backward
 	y, dx *tensor.Tensor
+
+	noDx bool // Backward skips dx (first layer of a Model)
 }
 
 // NewConv2DTranspose returns an unbuilt Conv2DTranspose with square kernels
@@ -101,8 +103,10 @@ func (l *Conv2DTranspose) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 	return l.y
 }
 
+func (l *Conv2DTranspose) skipInputGrad() { l.noDx = true }
+
 // Backward turns dy into dz in place, accumulates the parameter gradients
-// and returns dx.
+// and returns dx (nil once skipInputGrad was called).
 func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	g, n := l.g, l.x.Shape[0]
 	rows, kkf := n*g.OH*g.OW, g.ColCols()
@@ -115,6 +119,9 @@ func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	kernels.Im2col(dcol, dz, n, g)
 	// dkernel += dcol^T x: [k*k*filters, rows] x [rows, cin].
 	kernels.Sgemm(true, false, kkf, l.cin, rows, 1, dcol, kkf, l.x.Data, l.cin, 1, l.kernel.Grad.Data, l.cin)
+	if l.noDx {
+		return nil
+	}
 	// dx = dcol kernel: [rows, k*k*filters] x [k*k*filters, cin].
 	l.dx = tensor.Resize(l.dx, l.x.Shape...)
 	kernels.Sgemm(false, false, rows, l.cin, kkf, 1, dcol, kkf, l.kernel.Value.Data, l.cin, 0, l.dx.Data, l.cin)

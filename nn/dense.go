@@ -24,6 +24,8 @@ type Dense struct {
 	x      *tensor.Tensor // last input, kept for dK
 	y, dx  *tensor.Tensor
 	yShape []int // scratch: x's shape with the last axis set to units
+
+	noDx bool // Backward skips dx (first layer of a Model)
 }
 
 // NewDense returns an unbuilt Dense layer of the given width and activation.
@@ -61,8 +63,10 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return l.y
 }
 
+func (l *Dense) skipInputGrad() { l.noDx = true }
+
 // Backward turns dy into dz = dL/d(x*kernel+bias) in place, accumulates the
-// parameter gradients and returns dx.
+// parameter gradients and returns dx (nil once skipInputGrad was called).
 func (l *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	rows := len(dy.Data) / l.units
 	dz := dy.Data
@@ -71,6 +75,9 @@ func (l *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	kernels.Sgemm(true, false, l.in, l.units, rows, 1, l.x.Data, l.in, dz, l.units, 1, l.kernel.Grad.Data, l.units)
 	// dbias += sum over rows of dz.
 	sumRows(l.bias.Grad.Data, dz)
+	if l.noDx {
+		return nil
+	}
 	// dx = dz kernel^T: [rows, units] x [units, in].
 	l.dx = tensor.Resize(l.dx, l.x.Shape...)
 	kernels.Sgemm(false, true, rows, l.in, l.units, 1, dz, l.units, l.kernel.Value.Data, l.units, 0, l.dx.Data, l.in)

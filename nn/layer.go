@@ -26,6 +26,18 @@ type Layer interface {
 	Params() []*Param
 }
 
+// inputGradSkipper is implemented by layers whose Backward can leave out
+// dL/dx, and then return nil, when nothing upstream needs it. A Model turns
+// this on for its first parameterised layer only (see
+// Sequential.skipInputGrad): the input gradient of the first layer is the
+// largest piece of wasted work in a training step (a GEMM, plus col2im for
+// Conv2D). Layers built on their own, or in a bare Sequential, always
+// compute dx.
+type inputGradSkipper interface {
+	// skipInputGrad makes every later Backward skip dL/dx and return nil.
+	skipInputGrad()
+}
+
 // Param is a trainable tensor and its gradient, which Backward accumulates
 // into and the optimizer clears.
 type Param struct {

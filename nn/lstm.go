@@ -59,6 +59,8 @@ type LSTM struct {
 	dc  *tensor.Tensor // [batch, u]: dL/dc_t arriving from step t+1
 	dxT *tensor.Tensor // [T, batch, in]: dL/dx, time-major
 	dx  *tensor.Tensor // [batch, T, in]: dL/dx
+
+	noDx bool // Backward skips dx (first layer of a Model)
 }
 
 // NewLSTM returns an unbuilt LSTM with the given number of units that
@@ -163,7 +165,10 @@ func (l *LSTM) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return l.y
 }
 
-// Backward propagates dy ([batch, T, u] or [batch, u]) back through time.
+func (l *LSTM) skipInputGrad() { l.noDx = true }
+
+// Backward propagates dy ([batch, T, u] or [batch, u]) back through time
+// and returns dx (nil once skipInputGrad was called).
 func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	nb, T, in, u := l.xT.Shape[1], l.steps, l.features, l.units
 	g4 := 4 * u
@@ -230,6 +235,9 @@ func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		for j, v := range dz[r*g4 : (r+1)*g4] {
 			db[j] += v
 		}
+	}
+	if l.noDx {
+		return nil
 	}
 	// dx = dz W^T: [T*batch, 4u] x [4u, in], then back to batch-major.
 	l.dxT = tensor.Resize(l.dxT, T, nb, in)

@@ -12,7 +12,11 @@ import (
 // "decoder"; Encoder and Decoder return them for use apart.
 type Model struct {
 	Spec Spec // Type "Sequential", with InputShape set
-	Net  *Sequential
+	// Net is the network. It does not compute the gradient with respect to
+	// the model's input: Net.Backward accumulates every parameter's
+	// gradient and returns nil, and the first parameterised layer leaves
+	// out its dx (a GEMM, plus col2im for a convolution).
+	Net *Sequential
 
 	// PCG is the state behind RNG: initialisation, shuffling, noise and
 	// dropout all draw from it, so a seed fixes a whole run.
@@ -43,6 +47,8 @@ func NewModel(spec Spec, seed uint64) (*Model, error) {
 	if _, err := net.Build(spec.InputShape, rng); err != nil {
 		return nil, err
 	}
+	// Nothing above the model uses dL/dinput: skip it.
+	net.skipInputGrad()
 	return &Model{Spec: spec, Net: net, PCG: pcg, RNG: rng}, nil
 }
 

@@ -19,6 +19,13 @@ type Sequential struct {
 	inShape   []int
 	outShapes [][]int // per layer, without the batch dimension
 	params    []*Param
+
+	// stop is the index of the first layer Backward runs, and 0 unless
+	// skipInputGrad was called: then it is the first parameterised layer,
+	// and the weightless layers before it (Reshape, Flatten, noise) get no
+	// backward pass at all.
+	stop int
+	noDx bool
 }
 
 // NewSequential returns an unbuilt Sequential named name over layers and
@@ -83,12 +90,37 @@ func (s *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return x
 }
 
-// Backward runs dy back through every layer, last first.
+// Backward runs dy back through every layer, last first, and returns dx;
+// after skipInputGrad it stops at the first parameterised layer, which
+// leaves out its own dx, and returns nil.
 func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	for i := len(s.Layers) - 1; i >= 0; i-- {
+	for i := len(s.Layers) - 1; i >= s.stop; i-- {
 		dy = s.Layers[i].Backward(dy)
 	}
+	if s.noDx {
+		return nil
+	}
 	return dy
+}
+
+// skipInputGrad makes Backward leave out dL/dx, which only a caller above
+// the network could use: it stops at the first layer that has parameters
+// and asks that layer, if it can (inputGradSkipper), to skip its own dx.
+// For an autoencoder that layer is inside the encoder, which is told in
+// turn. The parameter gradients are unchanged. It must follow Build.
+func (s *Sequential) skipInputGrad() {
+	s.noDx = true
+	s.stop = len(s.Layers)
+	for i, l := range s.Layers {
+		if len(l.Params()) == 0 {
+			continue
+		}
+		s.stop = i
+		if sk, ok := l.(inputGradSkipper); ok {
+			sk.skipInputGrad()
+		}
+		return
+	}
 }
 
 // Params returns every layer's parameters, in layer order.

@@ -53,11 +53,21 @@ func (l *TimeDistributed) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 	return l.yv
 }
 
+// skipInputGrad passes the request on to the inner layer, if it can skip dx.
+func (l *TimeDistributed) skipInputGrad() {
+	if s, ok := l.inner.(inputGradSkipper); ok {
+		s.skipInputGrad()
+	}
+}
+
 // Backward runs the inner layer's Backward on dy [batch, T, ...] as [batch*T, ...].
 func (l *TimeDistributed) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	l.dys = mergeFirst(l.dys, dy.Shape)
 	l.dyv = tensor.View(l.dyv, dy, l.dys...)
 	dx := l.inner.Backward(l.dyv)
+	if dx == nil { // the inner layer skipped dx
+		return nil
+	}
 	l.dxs = splitFirst(l.dxs, dx.Shape, l.steps)
 	l.dxv = tensor.View(l.dxv, dx, l.dxs...)
 	return l.dxv
