@@ -27,8 +27,11 @@ func TestMain(m *testing.M) {
 	}
 	if fault := os.Getenv("AUTOENC_TEST_FAULT"); fault != "" {
 		sig := syscall.SIGKILL
-		if os.Getenv("AUTOENC_TEST_SIGNAL") == "INT" {
+		switch os.Getenv("AUTOENC_TEST_SIGNAL") {
+		case "INT":
 			sig = syscall.SIGINT
+		case "TERM":
+			sig = syscall.SIGTERM
 		}
 		partials, poisoned := 0, false
 		testFault = func(point string, t *train.Trainer) {
@@ -277,6 +280,23 @@ func TestCheckpointErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, errs, c.code, c.want)
 			}
 		})
+	}
+}
+
+// TestTerminate stops a run with SIGTERM: like SIGINT it finishes the step
+// and writes a snapshot, but exits 143; the resumed run completes.
+func TestTerminate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains")
+	}
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	r := child(t, "step 30", "TERM", 0, trainArgs(dir, out, "--epochs", "1")...)
+	if r.code != 143 || !strings.Contains(r.stderr, "resume with: autoenc train --resume "+dir) {
+		t.Fatalf("SIGTERM: exit %d, stderr %q; want 143 and a resume line", r.code, r.stderr)
+	}
+	if r = child(t, "", "", 0, "train", "--resume", dir); r.code != 0 {
+		t.Fatalf("resume after SIGTERM exited %d: %s", r.code, r.stderr)
 	}
 }
 
