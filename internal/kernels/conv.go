@@ -125,6 +125,10 @@ func col2im(x, col []float32, n0, n1 int, g ConvGeom) {
 					}
 					row := src[di*rowLen+lo*g.C : di*rowLen+hi*g.C]
 					dst := img[(iy*g.W+ix0+lo)*g.C : (iy*g.W+ix0+hi)*g.C]
+					if len(row) >= 16 { // a vector or more: dst += row as one "row plus bias"
+						actImpl.addBias(dst, row)
+						continue
+					}
 					for i, v := range row {
 						dst[i] += v
 					}
