@@ -93,36 +93,5 @@ func (l *Dense) Params() []*Param {
 }
 
 // sumRows adds every row of the row-major matrix dz (rows len(db) wide) into db:
-// the bias gradient db += sum_r dz[r]. Columns go 8 at a time, summed down
-// the rows in registers (the same order of additions as one column at a
-// time: db[j] + dz[0][j] + dz[1][j] + ...).
-func sumRows(db, dz []float32) {
-	w := len(db)
-	if w == 0 {
-		return
-	}
-	j := 0
-	for ; j+8 <= w; j += 8 {
-		d := db[j : j+8 : j+8]
-		s0, s1, s2, s3, s4, s5, s6, s7 := d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]
-		for r := j; r+8 <= len(dz); r += w {
-			v := dz[r : r+8 : r+8]
-			s0 += v[0]
-			s1 += v[1]
-			s2 += v[2]
-			s3 += v[3]
-			s4 += v[4]
-			s5 += v[5]
-			s6 += v[6]
-			s7 += v[7]
-		}
-		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s0, s1, s2, s3, s4, s5, s6, s7
-	}
-	for ; j < w; j++ {
-		s := db[j]
-		for r := j; r < len(dz); r += w {
-			s += dz[r]
-		}
-		db[j] = s
-	}
-}
+// the bias gradient db += sum_r dz[r].
+func sumRows(db, dz []float32) { kernels.SumRows(db, dz) }

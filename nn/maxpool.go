@@ -64,10 +64,7 @@ func (l *MaxPool2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 // Backward routes dy to the inputs that were the maxima; dx is 0 elsewhere.
 func (l *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	l.dx = tensor.Resize(l.dx, l.inShape[:]...)
-	l.dx.Zero()
-	for o, g := range dy.Data {
-		l.dx.Data[l.argmax[o]] += g
-	}
+	kernels.MaxPool2DBackward(l.dx.Data, dy.Data, l.argmax, l.inShape[0], l.pool, kernels.ConvGeom{H: l.h, W: l.w, C: l.c})
 	return l.dx
 }
 

@@ -18,6 +18,7 @@ const (
 	jobIm2col = iota
 	jobCol2im
 	jobMaxPool
+	jobMaxPoolBack
 )
 
 var batchJobs = sync.Pool{New: func() any { return new(batchJob) }}
@@ -51,6 +52,8 @@ func (j *batchJob) runImages(n0, n1 int) {
 		col2im(j.x, j.col, n0, n1, j.g)
 	case jobMaxPool:
 		maxPool(j.y, j.arg, j.x, n0, n1, j.g, j.pool)
+	case jobMaxPoolBack:
+		maxPoolBack(j.x, j.y, j.arg, n0, n1, j.g, j.pool)
 	}
 }
 
@@ -64,6 +67,33 @@ func MaxPool2D(y []float32, arg []int32, x []float32, batch, p int, g ConvGeom) 
 		panic("kernels: MaxPool2D: buffers too small")
 	}
 	forImages(batchJob{kind: jobMaxPool, y: y, arg: arg, x: x, g: g, pool: p}, batch, batch*g.H*g.W*g.C)
+}
+
+// MaxPool2DBackward is MaxPool2D's backward pass: it sets dx ([batch, H,
+// W, C]) to zero and adds each dy ([batch, H/p, W/p, C]) value at the index
+// arg (from MaxPool2D) names:
+//
+//	dx[arg[o]] += dy[o]
+//
+// Images are split over Threads() goroutines when there is enough work
+// (every window lies in one image, so the sums do not depend on the split).
+func MaxPool2DBackward(dx, dy []float32, arg []int32, batch, p int, g ConvGeom) {
+	oh, ow := g.H/p, g.W/p
+	if len(dx) < batch*g.H*g.W*g.C || len(dy) < batch*oh*ow*g.C || len(arg) < batch*oh*ow*g.C {
+		panic("kernels: MaxPool2DBackward: buffers too small")
+	}
+	forImages(batchJob{kind: jobMaxPoolBack, y: dy, arg: arg, x: dx, g: g, pool: p}, batch, batch*g.H*g.W*g.C)
+}
+
+// maxPoolBack is MaxPool2DBackward for images n0..n1-1.
+func maxPoolBack(dx, dy []float32, arg []int32, n0, n1 int, g ConvGeom, p int) {
+	img, out := g.H*g.W*g.C, (g.H/p)*(g.W/p)*g.C
+	dx = dx[n0*img : n1*img]
+	clear(dx)
+	base := int32(n0 * img)
+	for o, v := range dy[n0*out : n1*out] {
+		dx[arg[n0*out+o]-base] += v
+	}
 }
 
 // maxPool is MaxPool2D for images n0..n1-1.

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestBatchSplit checks that Im2col, Col2im and MaxPool2D give bit-identical
+// TestBatchSplit checks that Im2col, Col2im, MaxPool2D and MaxPool2DBackward give bit-identical
 // results however the images are split over goroutines.
 func TestBatchSplit(t *testing.T) {
 	defer SetThreads(Threads())
@@ -33,12 +33,14 @@ func TestBatchSplit(t *testing.T) {
 			Col2im(xi, col, batch, g)
 			y, arg := make([]float32, ny), make([]int32, ny)
 			MaxPool2D(y, arg, x, batch, 2, g)
-			got := [4][]float32{c, xi, y}
+			dx := slices.Clone(x) // junk that MaxPool2DBackward must overwrite
+			MaxPool2DBackward(dx, y, arg, batch, 2, g)
+			got := [4][]float32{c, xi, y, dx}
 			if threads == 1 {
 				ref, refArg = got, arg
 				continue
 			}
-			for k, name := range []string{"Im2col", "Col2im", "MaxPool2D"} {
+			for k, name := range []string{"Im2col", "Col2im", "MaxPool2D", "MaxPool2DBackward"} {
 				if !slices.Equal(math32bits(got[k]), math32bits(ref[k])) {
 					t.Errorf("batch %d threads %d: %s differs from 1 thread", batch, threads, name)
 				}
@@ -95,6 +97,26 @@ func TestMaxPool2D(t *testing.T) {
 								}
 							}
 						}
+					}
+					// Backward: dx is dy at each argmax, 0 elsewhere (junk-filled, NaN guard after).
+					dy := make([]float32, n)
+					for i := range dy {
+						dy[i] = float32(i + 1)
+					}
+					want := make([]float32, len(x))
+					for o, v := range dy {
+						want[arg[o]] += v
+					}
+					dx := make([]float32, len(x)+1)
+					for i := range dx {
+						dx[i] = float32(math.NaN())
+					}
+					MaxPool2DBackward(dx[:len(x)], dy, arg[:n], batch, p, g)
+					if !isNaN(dx[len(x)]) {
+						t.Fatalf("backward: guard overwritten")
+					}
+					if !slices.Equal(math32bits(dx[:len(x)]), math32bits(want)) {
+						t.Fatalf("backward: dx %v, want %v", dx[:len(x)], want)
 					}
 				})
 			}

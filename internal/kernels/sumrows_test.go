@@ -1,11 +1,11 @@
-package nn
+package kernels
 
 import (
 	"math"
 	"testing"
 )
 
-// TestSumRows checks sumRows against a column-at-a-time loop, bit for bit,
+// TestSumRows checks SumRows against a column-at-a-time loop, bit for bit,
 // for widths 0..19 and around the 8-column block edges, 0..5 rows, with a
 // NaN guard after db that must stay untouched.
 func TestSumRows(t *testing.T) {
@@ -25,7 +25,7 @@ func TestSumRows(t *testing.T) {
 				}
 			}
 			buf[w] = float32(math.NaN())
-			sumRows(buf[:w], dz)
+			SumRows(buf[:w], dz)
 			for j := range w {
 				if math.Float32bits(buf[j]) != math.Float32bits(want[j]) {
 					t.Fatalf("w=%d rows=%d: db[%d] = %v, want %v", w, rows, j, buf[j], want[j])
@@ -33,6 +33,34 @@ func TestSumRows(t *testing.T) {
 			}
 			if !math.IsNaN(float64(buf[w])) {
 				t.Fatalf("w=%d rows=%d: guard overwritten", w, rows)
+			}
+		}
+	}
+}
+
+// TestSumRowsSplit checks that SumRows gives bit-identical sums for any
+// number of threads, on matrices big enough to be split.
+func TestSumRowsSplit(t *testing.T) {
+	defer SetThreads(Threads())
+	for _, w := range []int{8, 16, 17, 32, 64, 100} {
+		rows := 3*actGrain/w + 5
+		dz := make([]float32, rows*w)
+		for i := range dz {
+			dz[i] = float32(i%13)*0.31 - 1.7
+		}
+		var ref []float32
+		for _, threads := range []int{1, 2, 3, 5} {
+			SetThreads(threads)
+			db := make([]float32, w)
+			SumRows(db, dz)
+			if threads == 1 {
+				ref = db
+				continue
+			}
+			for j := range db {
+				if math.Float32bits(db[j]) != math.Float32bits(ref[j]) {
+					t.Fatalf("w=%d threads=%d: db[%d] = %v, 1 thread %v", w, threads, j, db[j], ref[j])
+				}
 			}
 		}
 	}
