@@ -57,6 +57,7 @@ type LSTM struct {
 	dz  *tensor.Tensor // [T, batch, 4u]: dL/dz_t
 	dh  *tensor.Tensor // [batch, u]: dL/dh_t arriving through the recurrence
 	dc  *tensor.Tensor // [batch, u]: dL/dc_t arriving from step t+1
+	ut  *tensor.Tensor // [4u, u]: U^T, so that every step's dh = dz U^T is a plain (NN) product
 	dxT *tensor.Tensor // [T, batch, in]: dL/dx, time-major
 	dx  *tensor.Tensor // [batch, T, in]: dL/dx
 
@@ -187,7 +188,11 @@ func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		copy(dh, dy.Data) // only h_T reaches the output
 	}
 	clear(dc)
-	U := l.recurrent.Value.Data
+	// U^T once: the per-step products then read it in place, where
+	// transposing op(B) would re-pack U at every step.
+	l.ut = tensor.Resize(l.ut, g4, u)
+	Ut := l.ut.Data
+	transpose(Ut, l.recurrent.Value.Data, u, g4)
 	for t := T - 1; t >= 0; t-- {
 		gt, dzt := l.gates.Data[t*bg:(t+1)*bg], dz[t*bg:(t+1)*bg]
 		cPrev := l.c.Data[t*bu : (t+1)*bu]
@@ -218,8 +223,8 @@ func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 				dcr[j] = dcv * f // dc_{t-1} = dc_t * f
 			}
 		}
-		if t > 0 { // dh_{t-1} = dz_t U^T
-			kernels.Sgemm(false, true, nb, u, g4, 1, dzt, g4, U, g4, 0, dh, u)
+		if t > 0 { // dh_{t-1} = dz_t U^T: [batch, 4u] x [4u, u]
+			kernels.Sgemm(false, false, nb, u, g4, 1, dzt, g4, Ut, u, 0, dh, u)
 		}
 	}
 
@@ -253,6 +258,22 @@ func swap01(dst, src []float32, n0, n1, inner int) {
 	for i := 0; i < n0; i++ {
 		for j := 0; j < n1; j++ {
 			copy(dst[(j*n0+i)*inner:(j*n0+i+1)*inner], src[(i*n1+j)*inner:(i*n1+j+1)*inner])
+		}
+	}
+}
+
+// transpose sets dst ([cols, rows]) to the transpose of src ([rows, cols]),
+// in 16x16 blocks so that both sides stay in cache lines.
+func transpose(dst, src []float32, rows, cols int) {
+	const blk = 16
+	for i0 := 0; i0 < rows; i0 += blk {
+		for j0 := 0; j0 < cols; j0 += blk {
+			for i := i0; i < min(i0+blk, rows); i++ {
+				row := src[i*cols : (i+1)*cols]
+				for j := j0; j < min(j0+blk, cols); j++ {
+					dst[j*rows+i] = row[j]
+				}
+			}
 		}
 	}
 }

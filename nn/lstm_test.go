@@ -341,3 +341,28 @@ func TestLSTMZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestTranspose checks transpose for sizes 0..N and just past its 16x16 block edge.
+func TestTranspose(t *testing.T) {
+	for _, rows := range []int{0, 1, 3, 16, 17, 33} {
+		for _, cols := range []int{0, 1, 5, 16, 17, 40} {
+			src := make([]float32, rows*cols)
+			for i := range src {
+				src[i] = float32(i)
+			}
+			dst := make([]float32, rows*cols+1)
+			dst[rows*cols] = -1 // guard
+			transpose(dst[:rows*cols], src, rows, cols)
+			for i := range rows {
+				for j := range cols {
+					if dst[j*rows+i] != src[i*cols+j] {
+						t.Fatalf("%dx%d: dst[%d][%d] = %v, want %v", rows, cols, j, i, dst[j*rows+i], src[i*cols+j])
+					}
+				}
+			}
+			if dst[rows*cols] != -1 {
+				t.Fatalf("%dx%d: guard overwritten", rows, cols)
+			}
+		}
+	}
+}

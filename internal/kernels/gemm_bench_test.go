@@ -22,6 +22,7 @@ var benchShapes = []struct {
 	{false, false, 32, 128, 400}, // LSTM recurrence
 	{false, false, 896, 28, 400}, // LSTM input projection
 	{false, true, 32, 400, 100},  // LSTM dh = dz U^T
+	{false, false, 32, 400, 100}, // the same on U^T transposed once per backward pass
 	{true, false, 100, 864, 400}, // LSTM recurrent kernel gradient
 	{false, false, 32, 784, 100}, // dense forward
 	{false, false, 32, 100, 784},
