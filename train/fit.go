@@ -82,18 +82,18 @@ func checkInput(m *nn.Model, x *tensor.Tensor) error {
 
 // gatherRows copies the rows idx of x (each per values long) into dst.
 func gatherRows(dst, x *tensor.Tensor, idx []int, per int) *tensor.Tensor {
-	if dst == nil {
-		dst = &tensor.Tensor{}
+	if dst == nil || len(dst.Shape) != len(x.Shape) {
+		dst = &tensor.Tensor{Shape: make([]int, len(x.Shape))}
 	}
-	dst = tensor.Resize(dst, len(idx))
-	dst.Shape = append(dst.Shape[:0], len(idx))
-	dst.Shape = append(dst.Shape, x.Shape[1:]...)
-	dst.Data = dst.Data[:0]
-	if cap(dst.Data) < len(idx)*per {
-		dst.Data = make([]float32, 0, len(idx)*per)
+	copy(dst.Shape, x.Shape)
+	dst.Shape[0] = len(idx)
+	if n := len(idx) * per; cap(dst.Data) < n {
+		dst.Data = make([]float32, n)
+	} else {
+		dst.Data = dst.Data[:n]
 	}
-	for _, i := range idx {
-		dst.Data = append(dst.Data, x.Data[i*per:(i+1)*per]...)
+	for k, i := range idx {
+		copy(dst.Data[k*per:(k+1)*per], x.Data[i*per:(i+1)*per])
 	}
 	return dst
 }
