@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // threads is the number of goroutines Sgemm may use (SetThreads).
@@ -70,11 +71,46 @@ func putGemmBuf(buf *gemmBuf) {
 // of a job always covers the same work, whichever goroutine runs it.
 type partRunner interface{ runPart(i int) }
 
-// task is part i of a job, sent to a worker, which calls wg.Done after it.
+// task is part i of a job, sent to a worker, which calls done.finish after it.
 type task struct {
-	job partRunner
-	i   int
-	wg  *sync.WaitGroup
+	job  partRunner
+	i    int
+	done *join
+}
+
+// join is how runParts waits for its workers: a counter it spins on for a
+// while (a part usually ends within microseconds of the caller's own), and
+// a WaitGroup to park on after that.
+type join struct {
+	pending atomic.Int32
+	wg      sync.WaitGroup
+}
+
+func (j *join) finish() {
+	j.pending.Add(-1)
+	j.wg.Done()
+}
+
+// spinWait is how long an idle worker polls for a task, and runParts for
+// its workers' end, before parking on a futex. Waking a parked thread costs
+// 50-200 µs on the 2-vCPU KVM machine of docs/PERFORMANCE.md (the idle vCPU
+// halts): longer than many of a training step's parallel kernel calls,
+// which come a few microseconds to a few milliseconds apart. Polling through
+// a step keeps both threads awake (as OpenMP's and OpenBLAS's spinning
+// workers do); after spinWait without work the threads park and cost nothing.
+const spinWait = 5 * time.Millisecond
+
+// spinning reports, every 256th poll i, whether less than spinWait has
+// passed since *start (set on the first check).
+func spinning(i int, start *time.Time) bool {
+	if i%256 != 255 {
+		return true
+	}
+	if start.IsZero() {
+		*start = time.Now()
+		return true
+	}
+	return time.Since(*start) < spinWait
 }
 
 // parallelJob is a gemm job shared with workers, recycled through jobs.
@@ -96,7 +132,7 @@ var (
 	workers int
 	work    = make(chan task, 64)
 	jobs    = sync.Pool{New: func() any { return new(parallelJob) }}
-	wgs     = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	joins   = sync.Pool{New: func() any { return new(join) }}
 )
 
 // ensureWorkers starts workers until n are running.
@@ -109,24 +145,42 @@ func ensureWorkers(n int) {
 }
 
 func worker() {
-	for t := range work {
+	for {
+		t := nextTask()
 		t.job.runPart(t.i)
-		t.wg.Done()
+		t.done.finish()
 	}
+}
+
+// nextTask polls the work queue for up to spinWait before blocking on it.
+func nextTask() task {
+	var start time.Time
+	for i := 0; spinning(i, &start); i++ {
+		select {
+		case t := <-work:
+			return t
+		default:
+		}
+	}
+	return <-work
 }
 
 // runParts runs part 0 of job on the calling goroutine and parts 1..parts-1
 // on workers, and returns when all are done.
 func runParts(job partRunner, parts int) {
 	ensureWorkers(parts - 1)
-	wg := wgs.Get().(*sync.WaitGroup)
-	wg.Add(parts - 1)
+	done := joins.Get().(*join)
+	done.pending.Store(int32(parts - 1))
+	done.wg.Add(parts - 1)
 	for i := 1; i < parts; i++ {
-		work <- task{job: job, i: i, wg: wg}
+		work <- task{job: job, i: i, done: done}
 	}
 	job.runPart(0)
-	wg.Wait()
-	wgs.Put(wg)
+	var start time.Time
+	for i := 0; done.pending.Load() > 0 && spinning(i, &start); i++ {
+	}
+	done.wg.Wait()
+	joins.Put(done)
 }
 
 // runParallel runs part 0 of the job on the calling goroutine and the
