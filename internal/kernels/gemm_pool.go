@@ -101,11 +101,14 @@ func (j *join) finish() {
 const spinWait = 5 * time.Millisecond
 
 // spinning reports, every 256th poll i, whether less than spinWait has
-// passed since *start (set on the first check).
+// passed since *start (set on the first check). It yields the processor at
+// each check, so that a poller never holds up the goroutine it waits for
+// when there are more threads than processors (GOMAXPROCS).
 func spinning(i int, start *time.Time) bool {
 	if i%256 != 255 {
 		return true
 	}
+	runtime.Gosched()
 	if start.IsZero() {
 		*start = time.Now()
 		return true
