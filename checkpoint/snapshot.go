@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/autoenc/autoenc/internal/safetensors"
+	"github.com/autoenc/autoenc/internal/strictjson"
 	"github.com/autoenc/autoenc/modelfile"
 	"github.com/autoenc/autoenc/nn"
 	"github.com/autoenc/autoenc/tensor"
@@ -229,7 +230,7 @@ func Read(r io.Reader, size int64) (*Snapshot, error) {
 func decode(f *safetensors.File) (*Snapshot, error) {
 	md := f.Metadata
 	var sm stateMeta
-	if err := strictUnmarshal(md[keyState], &sm); err != nil {
+	if err := strictjson.Unmarshal(md[keyState], &sm); err != nil {
 		return nil, fmt.Errorf("%q metadata is invalid: %w", keyState, err)
 	}
 	// Everything but the parameters goes aside; modelfile checks the rest.
@@ -381,20 +382,4 @@ func slots(prefix string, params []*nn.Param, extra map[string]*tensor.Tensor, r
 		out[i] = t.Data
 	}
 	return out, nil
-}
-
-// strictUnmarshal decodes JSON into v, rejecting unknown fields and empty input.
-func strictUnmarshal(s string, v any) error {
-	if s == "" {
-		return errors.New("missing")
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after JSON value")
-	}
-	return nil
 }

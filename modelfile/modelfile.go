@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/autoenc/autoenc/internal/safetensors"
+	"github.com/autoenc/autoenc/internal/strictjson"
 	"github.com/autoenc/autoenc/nn"
 	"github.com/autoenc/autoenc/tensor"
 	"github.com/autoenc/autoenc/train"
@@ -85,10 +86,10 @@ func FromSafetensors(f *safetensors.File) (*nn.Model, Meta, error) {
 		return nil, meta, fmt.Errorf("format %q is not supported, expected %q", got, Format)
 	}
 	var spec nn.Spec
-	if err := strictUnmarshal(f.Metadata[keyArchitecture], &spec); err != nil {
+	if err := strictjson.Unmarshal(f.Metadata[keyArchitecture], &spec); err != nil {
 		return nil, meta, fmt.Errorf("architecture metadata is invalid: %w", err)
 	}
-	if err := strictUnmarshal(f.Metadata[keyMeta], &meta); err != nil {
+	if err := strictjson.Unmarshal(f.Metadata[keyMeta], &meta); err != nil {
 		return nil, meta, fmt.Errorf("%q metadata is invalid: %w", keyMeta, err)
 	}
 	if err := checkSpecSize(spec, 0); err != nil {
@@ -128,22 +129,6 @@ func FromSafetensors(f *safetensors.File) (*nn.Model, Meta, error) {
 		return nil, meta, fmt.Errorf("tensors %s are not part of architecture %q", strings.Join(extra, ", "), spec.Name)
 	}
 	return m, meta, nil
-}
-
-// strictUnmarshal decodes JSON into v, rejecting unknown fields and empty input.
-func strictUnmarshal(s string, v any) error {
-	if s == "" {
-		return errors.New("missing")
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after JSON value")
-	}
-	return nil
 }
 
 // Limits on architectures read from files, so a hostile file cannot make

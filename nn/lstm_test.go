@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -300,24 +299,13 @@ func TestLSTMSpecRoundTrip(t *testing.T) {
 		{Type: "LSTM", Units: 100, ReturnSequences: true},
 		{Type: "LSTM", Units: 30},
 	} {
-		b, err := json.Marshal(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back Spec
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatal(err)
-		}
-		layer, err := FromSpec(back)
-		if err != nil {
-			t.Fatalf("FromSpec(%s): %v", b, err)
-		}
+		layer := roundTripLayer(t, spec)
 		l, ok := layer.(*LSTM)
 		if !ok {
-			t.Fatalf("FromSpec(%s) = %T, want *LSTM", b, layer)
+			t.Fatalf("FromSpec(%+v) = %T, want *LSTM", spec, layer)
 		}
 		if l.units != spec.Units || l.returnSequences != spec.ReturnSequences {
-			t.Errorf("FromSpec(%s): units %d, return_sequences %v", b, l.units, l.returnSequences)
+			t.Errorf("FromSpec(%+v): units %d, return_sequences %v", spec, l.units, l.returnSequences)
 		}
 	}
 	if _, err := FromSpec(Spec{Type: "LSTM"}); err == nil || err.Error() != "LSTM: units must be positive, got 0" {

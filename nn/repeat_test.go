@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"testing"
 
@@ -88,20 +87,9 @@ func TestRepeatVectorErrors(t *testing.T) {
 }
 
 func TestRepeatVectorSpecRoundTrip(t *testing.T) {
-	b, err := json.Marshal(Spec{Type: "RepeatVector", N: 28})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Spec
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	layer, err := FromSpec(back)
-	if err != nil {
-		t.Fatalf("FromSpec(%s): %v", b, err)
-	}
+	layer := roundTripLayer(t, Spec{Type: "RepeatVector", N: 28})
 	if l, ok := layer.(*RepeatVector); !ok || l.n != 28 {
-		t.Errorf("FromSpec(%s) = %#v, want RepeatVector with n 28", b, layer)
+		t.Errorf("FromSpec = %#v, want RepeatVector with n 28", layer)
 	}
 }
 

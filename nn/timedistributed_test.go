@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -162,18 +161,7 @@ func TestTimeDistributedInSequential(t *testing.T) {
 		{Type: "LSTM", Units: 100, ReturnSequences: true},
 		{Type: "TimeDistributed", Layer: &Spec{Type: "Dense", Units: 28, Activation: "sigmoid"}},
 	}}
-	b, err := json.Marshal(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Spec
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	layer, err := FromSpec(back)
-	if err != nil {
-		t.Fatalf("FromSpec(%s): %v", b, err)
-	}
+	layer := roundTripLayer(t, spec)
 	seq := layer.(*Sequential)
 	td, ok := seq.Layers[2].(*TimeDistributed)
 	if !ok {
