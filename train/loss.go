@@ -2,8 +2,7 @@ package train
 
 import (
 	"fmt"
-	"math"
-
+	"github.com/autoenc/autoenc/internal/kernels"
 	"github.com/autoenc/autoenc/tensor"
 )
 
@@ -26,42 +25,20 @@ func LossByName(name string) (Loss, error) {
 	return nil, fmt.Errorf("unknown loss %q, expected binary_crossentropy or mse", name)
 }
 
-// bceEpsilon is Keras's backend epsilon(), used to clip and to guard the logs.
-const bceEpsilon = 1e-7
-
 // BinaryCrossentropy is Keras's binary_crossentropy on probabilities:
 // p = clip(pred, eps, 1-eps), loss = -(y*log(p+eps) + (1-y)*log(1-p+eps)),
-// averaged over all elements. Where the clip is active its gradient is 0.
+// averaged over all elements, eps = kernels.BCEEpsilon (Keras's epsilon()).
+// Where the clip is active its gradient is 0. The sum is split over the
+// kernels worker pool in fixed chunks: the result does not depend on the
+// thread count (kernels.BCE).
 type BinaryCrossentropy struct{}
 
 func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }
 
 func (BinaryCrossentropy) Compute(pred, target, grad *tensor.Tensor) float64 {
 	checkShapes(pred, target, grad)
-	n := len(pred.Data)
-	inv := 1 / float64(n)
-	var sum float64
-	g := grad.Data[:n]
-	y := target.Data[:n]
-	for i, p := range pred.Data {
-		t := float64(y[i])
-		pc := min(max(float64(p), bceEpsilon), 1-bceEpsilon)
-		a, b := pc+bceEpsilon, 1-pc+bceEpsilon
-		// A term whose weight is 0 is skipped: images are mostly exact 0s and 1s.
-		if t != 0 {
-			sum -= t * math.Log(a)
-		}
-		if t != 1 {
-			sum -= (1 - t) * math.Log(b)
-		}
-		if pc != float64(p) { // the clip is active: its gradient is 0
-			g[i] = 0
-			continue
-		}
-		// d/dp = -(t/a - (1-t)/b) = ((1-t)*a - t*b) / (a*b), averaged.
-		g[i] = float32(((1-t)*a - t*b) / (a * b) * inv)
-	}
-	return sum * inv
+	inv := 1 / float64(len(pred.Data))
+	return kernels.BCE(pred.Data, target.Data, grad.Data, inv) * inv
 }
 
 // MSE is the mean squared error, averaged over all elements.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/autoenc/autoenc/internal/kernels"
 	"github.com/autoenc/autoenc/nn"
 )
 
@@ -37,11 +38,7 @@ func (o *SGD) Step(params []*nn.Param) {
 	lr := float32(o.LearningRate)
 	if o.Momentum == 0 {
 		for _, p := range params {
-			w, g := p.Value.Data, p.Grad.Data[:len(p.Value.Data)]
-			for i := range w {
-				w[i] -= lr * g[i]
-				g[i] = 0
-			}
+			kernels.SGD(p.Value.Data, p.Grad.Data, nil, lr, 0, false)
 		}
 		return
 	}
@@ -53,16 +50,7 @@ func (o *SGD) Step(params []*nn.Param) {
 	}
 	m := float32(o.Momentum)
 	for j, p := range params {
-		w, g, v := p.Value.Data, p.Grad.Data[:len(p.Value.Data)], o.Velocity[j][:len(p.Value.Data)]
-		for i := range w {
-			v[i] = m*v[i] - lr*g[i]
-			if o.Nesterov {
-				w[i] += m*v[i] - lr*g[i]
-			} else {
-				w[i] += v[i]
-			}
-			g[i] = 0
-		}
+		kernels.SGD(p.Value.Data, p.Grad.Data, o.Velocity[j], lr, m, o.Nesterov)
 	}
 }
 
