@@ -83,28 +83,20 @@ snapshot left it (see docs/RELIABILITY.md).`,
 			if err != nil {
 				return err
 			}
-			cfg := b.Train
-			f := cmd.Flags()
-			if f.Changed("epochs") {
-				cfg.Epochs = o.Config.Epochs
-			}
-			if f.Changed("batch-size") {
-				cfg.BatchSize = o.Config.BatchSize
-			}
-			if f.Changed("lr") {
-				cfg.LearningRate = o.Config.LearningRate
-			}
-			if f.Changed("optimizer") {
-				cfg.Optimizer = o.Config.Optimizer
-			}
-			if f.Changed("momentum") {
-				cfg.Momentum = o.Config.Momentum
-			}
-			if f.Changed("nesterov") {
-				cfg.Nesterov = o.Config.Nesterov
-			}
-			if f.Changed("seed") {
-				cfg.Seed = o.Config.Seed
+			// The model's settings, overridden by the flags given.
+			cfg, given := b.Train, o.Config
+			for flag, apply := range map[string]func(){
+				"epochs":     func() { cfg.Epochs = given.Epochs },
+				"batch-size": func() { cfg.BatchSize = given.BatchSize },
+				"lr":         func() { cfg.LearningRate = given.LearningRate },
+				"optimizer":  func() { cfg.Optimizer = given.Optimizer },
+				"momentum":   func() { cfg.Momentum = given.Momentum },
+				"nesterov":   func() { cfg.Nesterov = given.Nesterov },
+				"seed":       func() { cfg.Seed = given.Seed },
+			} {
+				if o.changed[flag] {
+					apply()
+				}
 			}
 			o.Model, o.Config = args[0], cfg
 			return runTrain(cmd.Context(), o)
