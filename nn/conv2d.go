@@ -29,6 +29,12 @@ type Conv2D struct {
 	x     *tensor.Tensor // last input
 	col   *tensor.Tensor // im2col of x in Forward; dcol in Backward
 	y, dx *tensor.Tensor
+	dy    *tensor.Tensor // during Backward
+
+	// Per-chunk partial weight gradients, [chunks, k*k*cin*filters] and
+	// [chunks, filters], added in chunk order after each Backward.
+	dkParts, dbParts *tensor.Tensor
+	fwd, bwd         batchChunks
 
 	noDx bool // Backward skips dx (first layer of a Model)
 }
@@ -90,45 +96,87 @@ func (l *Conv2D) checkInput(x *tensor.Tensor) {
 	}
 }
 
-// Forward computes y = act(im2col(x)*kernel + bias).
+// Forward computes y = act(im2col(x)*kernel + bias), chunk by chunk
+// (see imageChunk).
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.checkInput(x)
 	g, n := l.g, x.Shape[0]
-	rows, kkc := n*g.OH*g.OW, g.ColCols()
 	l.x = x
-	l.col = tensor.Resize(l.col, rows, kkc)
-	kernels.Im2col(l.col.Data, x.Data, n, g)
+	l.col = tensor.Resize(l.col, n*g.OH*g.OW, g.ColCols())
 	l.y = tensor.Resize(l.y, n, g.OH, g.OW, l.filters)
-	// y = col*kernel: [rows, k*k*cin] x [k*k*cin, filters].
-	kernels.Sgemm(false, false, rows, l.filters, kkc, 1, l.col.Data, kkc, l.kernel.Value.Data, l.filters, 0, l.y.Data, l.filters)
-	l.activation.BiasApply(l.y.Data, l.bias.Value.Data) // y = f(y + bias)
+	if l.fwd.run == nil {
+		l.fwd.run = l.forwardChunk
+	}
+	l.fwd.do(n)
 	return l.y
+}
+
+// forwardChunk is Forward on images [i0, i1).
+func (l *Conv2D) forwardChunk(_, i0, i1 int) {
+	g := l.g
+	pix, kkc := g.OH*g.OW, g.ColCols()
+	r0, r1 := i0*pix, i1*pix
+	col := l.col.Data[r0*kkc : r1*kkc]
+	y := l.y.Data[r0*l.filters : r1*l.filters]
+	img := g.H * g.W * g.C
+	kernels.Im2col(col, l.x.Data[i0*img:i1*img], i1-i0, g)
+	// y = col*kernel: [rows, k*k*cin] x [k*k*cin, filters].
+	kernels.Sgemm(false, false, r1-r0, l.filters, kkc, 1, col, kkc, l.kernel.Value.Data, l.filters, 0, y, l.filters)
+	l.activation.BiasApply(y, l.bias.Value.Data) // y = f(y + bias)
 }
 
 func (l *Conv2D) skipInputGrad() { l.noDx = true }
 
 // Backward turns dy into dz in place, accumulates the parameter gradients
-// and returns dx (nil once skipInputGrad was called).
+// and returns dx (nil once skipInputGrad was called), chunk by chunk.
 func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	g, n := l.g, l.x.Shape[0]
-	rows, kkc := n*g.OH*g.OW, g.ColCols()
-	dz := dy.Data
-	l.activation.Backward(dz, l.y.Data) // dz = dy * f'(z)
-	// dkernel += col^T dz: [k*k*cin, rows] x [rows, filters].
-	kernels.Sgemm(true, false, kkc, l.filters, rows, 1, l.col.Data, kkc, dz, l.filters, 1, l.kernel.Grad.Data, l.filters)
-	// dbias += sum over output pixels of dz.
-	sumRows(l.bias.Grad.Data, dz)
+	n := l.x.Shape[0]
+	chunks := numChunks(n)
+	l.dkParts = tensor.Resize(l.dkParts, chunks, l.kernel.Grad.Len())
+	l.dbParts = tensor.Resize(l.dbParts, chunks, l.filters)
+	if !l.noDx {
+		l.dx = tensor.Resize(l.dx, l.x.Shape...)
+	}
+	l.dy = dy
+	if l.bwd.run == nil {
+		l.bwd.run = l.backwardChunk
+	}
+	l.bwd.do(n)
+	l.dy = nil
+	addChunks(l.kernel.Grad.Data, l.dkParts.Data)
+	addChunks(l.bias.Grad.Data, l.dbParts.Data)
 	if l.noDx {
 		return nil
 	}
+	return l.dx
+}
+
+// backwardChunk is Backward on images [i0, i1), chunk c: it writes the
+// chunk's weight gradients into row c of dkParts and dbParts.
+func (l *Conv2D) backwardChunk(c, i0, i1 int) {
+	g := l.g
+	pix, kkc := g.OH*g.OW, g.ColCols()
+	r0, r1 := i0*pix, i1*pix
+	rows := r1 - r0
+	col := l.col.Data[r0*kkc : r1*kkc]
+	dz := l.dy.Data[r0*l.filters : r1*l.filters]
+	l.activation.Backward(dz, l.y.Data[r0*l.filters:r1*l.filters]) // dz = dy * f'(z)
+	// dkernel_c = col^T dz: [k*k*cin, rows] x [rows, filters].
+	dk := l.dkParts.Data[c*l.kernel.Grad.Len() : (c+1)*l.kernel.Grad.Len()]
+	kernels.Sgemm(true, false, kkc, l.filters, rows, 1, col, kkc, dz, l.filters, 0, dk, l.filters)
+	// dbias_c = sum over the chunk's output pixels of dz.
+	db := l.dbParts.Data[c*l.filters : (c+1)*l.filters]
+	clear(db)
+	sumRows(db, dz)
+	if l.noDx {
+		return
+	}
 	// dcol = dz kernel^T: [rows, filters] x [filters, k*k*cin], over col
 	// (no longer needed).
-	dcol := l.col.Data
-	kernels.Sgemm(false, true, rows, kkc, l.filters, 1, dz, l.filters, l.kernel.Value.Data, l.filters, 0, dcol, kkc)
+	kernels.Sgemm(false, true, rows, kkc, l.filters, 1, dz, l.filters, l.kernel.Value.Data, l.filters, 0, col, kkc)
 	// dx = col2im(dcol): each input pixel sums the taps that read it.
-	l.dx = tensor.Resize(l.dx, l.x.Shape...)
-	kernels.Col2im(l.dx.Data, dcol, n, g)
-	return l.dx
+	img := g.H * g.W * g.C
+	kernels.Col2im(l.dx.Data[i0*img:i1*img], col, i1-i0, g)
 }
 
 // Params returns kernel and bias, or nil before Build.

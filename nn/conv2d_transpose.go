@@ -42,6 +42,12 @@ type Conv2DTranspose struct {
 	x     *tensor.Tensor // last input
 	col   *tensor.Tensor // x*kernel^T in Forward; im2col(dz) in Backward
 	y, dx *tensor.Tensor
+	dy    *tensor.Tensor // during Backward
+
+	// Per-chunk partial weight gradients, [chunks, k*k*filters*cin] and
+	// [chunks, filters], added in chunk order after each Backward.
+	dkParts, dbParts *tensor.Tensor
+	fwd, bwd         batchChunks
 
 	noDx bool // Backward skips dx (first layer of a Model)
 }
@@ -88,44 +94,87 @@ func (l *Conv2DTranspose) checkInput(x *tensor.Tensor) {
 	}
 }
 
-// Forward computes y = act(col2im(x*kernel^T) + bias).
+// Forward computes y = act(col2im(x*kernel^T) + bias), chunk by chunk
+// (see imageChunk).
 func (l *Conv2DTranspose) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.checkInput(x)
 	g, n := l.g, x.Shape[0]
-	rows, kkf := n*g.OH*g.OW, g.ColCols()
 	l.x = x
-	l.col = tensor.Resize(l.col, rows, kkf)
-	// col = x*kernel^T: [rows, cin] x [cin, k*k*filters].
-	kernels.Sgemm(false, true, rows, kkf, l.cin, 1, x.Data, l.cin, l.kernel.Value.Data, l.cin, 0, l.col.Data, kkf)
+	l.col = tensor.Resize(l.col, n*g.OH*g.OW, g.ColCols())
 	l.y = tensor.Resize(l.y, n, g.H, g.W, l.filters)
-	kernels.Col2im(l.y.Data, l.col.Data, n, g)
-	l.activation.BiasApply(l.y.Data, l.bias.Value.Data) // y = f(y + bias)
+	if l.fwd.run == nil {
+		l.fwd.run = l.forwardChunk
+	}
+	l.fwd.do(n)
 	return l.y
+}
+
+// forwardChunk is Forward on images [i0, i1).
+func (l *Conv2DTranspose) forwardChunk(_, i0, i1 int) {
+	g := l.g
+	pix, kkf := g.OH*g.OW, g.ColCols()
+	r0, r1 := i0*pix, i1*pix
+	col := l.col.Data[r0*kkf : r1*kkf]
+	// col = x*kernel^T: [rows, cin] x [cin, k*k*filters].
+	kernels.Sgemm(false, true, r1-r0, kkf, l.cin, 1, l.x.Data[r0*l.cin:r1*l.cin], l.cin, l.kernel.Value.Data, l.cin, 0, col, kkf)
+	img := g.H * g.W * g.C
+	y := l.y.Data[i0*img : i1*img]
+	kernels.Col2im(y, col, i1-i0, g)
+	l.activation.BiasApply(y, l.bias.Value.Data) // y = f(y + bias)
 }
 
 func (l *Conv2DTranspose) skipInputGrad() { l.noDx = true }
 
 // Backward turns dy into dz in place, accumulates the parameter gradients
-// and returns dx (nil once skipInputGrad was called).
+// and returns dx (nil once skipInputGrad was called), chunk by chunk.
 func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	g, n := l.g, l.x.Shape[0]
-	rows, kkf := n*g.OH*g.OW, g.ColCols()
-	dz := dy.Data
-	l.activation.Backward(dz, l.y.Data) // dz = dy * f'(z)
-	// dbias += sum over output pixels of dz.
-	sumRows(l.bias.Grad.Data, dz)
-	// dcol = im2col(dz): the gradient of every scattered value.
-	dcol := l.col.Data
-	kernels.Im2col(dcol, dz, n, g)
-	// dkernel += dcol^T x: [k*k*filters, rows] x [rows, cin].
-	kernels.Sgemm(true, false, kkf, l.cin, rows, 1, dcol, kkf, l.x.Data, l.cin, 1, l.kernel.Grad.Data, l.cin)
+	n := l.x.Shape[0]
+	chunks := numChunks(n)
+	l.dkParts = tensor.Resize(l.dkParts, chunks, l.kernel.Grad.Len())
+	l.dbParts = tensor.Resize(l.dbParts, chunks, l.filters)
+	if !l.noDx {
+		l.dx = tensor.Resize(l.dx, l.x.Shape...)
+	}
+	l.dy = dy
+	if l.bwd.run == nil {
+		l.bwd.run = l.backwardChunk
+	}
+	l.bwd.do(n)
+	l.dy = nil
+	addChunks(l.kernel.Grad.Data, l.dkParts.Data)
+	addChunks(l.bias.Grad.Data, l.dbParts.Data)
 	if l.noDx {
 		return nil
 	}
-	// dx = dcol kernel: [rows, k*k*filters] x [k*k*filters, cin].
-	l.dx = tensor.Resize(l.dx, l.x.Shape...)
-	kernels.Sgemm(false, false, rows, l.cin, kkf, 1, dcol, kkf, l.kernel.Value.Data, l.cin, 0, l.dx.Data, l.cin)
 	return l.dx
+}
+
+// backwardChunk is Backward on images [i0, i1), chunk c: it writes the
+// chunk's weight gradients into row c of dkParts and dbParts.
+func (l *Conv2DTranspose) backwardChunk(c, i0, i1 int) {
+	g := l.g
+	pix, kkf := g.OH*g.OW, g.ColCols()
+	r0, r1 := i0*pix, i1*pix
+	rows := r1 - r0
+	img := g.H * g.W * g.C
+	dz := l.dy.Data[i0*img : i1*img]
+	l.activation.Backward(dz, l.y.Data[i0*img:i1*img]) // dz = dy * f'(z)
+	// dbias_c = sum over the chunk's output pixels of dz.
+	db := l.dbParts.Data[c*l.filters : (c+1)*l.filters]
+	clear(db)
+	sumRows(db, dz)
+	// dcol = im2col(dz): the gradient of every scattered value.
+	dcol := l.col.Data[r0*kkf : r1*kkf]
+	kernels.Im2col(dcol, dz, i1-i0, g)
+	// dkernel_c = dcol^T x: [k*k*filters, rows] x [rows, cin].
+	x := l.x.Data[r0*l.cin : r1*l.cin]
+	dk := l.dkParts.Data[c*l.kernel.Grad.Len() : (c+1)*l.kernel.Grad.Len()]
+	kernels.Sgemm(true, false, kkf, l.cin, rows, 1, dcol, kkf, x, l.cin, 0, dk, l.cin)
+	if l.noDx {
+		return
+	}
+	// dx = dcol kernel: [rows, k*k*filters] x [k*k*filters, cin].
+	kernels.Sgemm(false, false, rows, l.cin, kkf, 1, dcol, kkf, l.kernel.Value.Data, l.cin, 0, l.dx.Data[r0*l.cin:r1*l.cin], l.cin)
 }
 
 // Params returns kernel and bias, or nil before Build.

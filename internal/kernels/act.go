@@ -64,7 +64,7 @@ func forRows(rows int, job eltJob) {
 	j := eltJobs.Get().(*eltJob)
 	*j = job
 	j.rows, j.parts = rows, parts
-	runParts(j, parts)
+	RunParts(j, parts)
 	*j = eltJob{}
 	eltJobs.Put(j)
 }
@@ -80,7 +80,7 @@ type eltJob struct {
 
 var eltJobs = sync.Pool{New: func() any { return new(eltJob) }}
 
-func (j *eltJob) runPart(i int) {
+func (j *eltJob) RunPart(i int) {
 	r0, r1 := partRange(i, j.parts, j.rows)
 	j.runRange(r0, r1)
 }
@@ -127,12 +127,15 @@ func actRow(y []float32, act Act) {
 }
 
 // An actKernel is one implementation of the exp-based activations, each
-// setting y[i] = f(y[i]) in place.
+// setting y[i] = f(y[i]) in place, and of their backward passes, each
+// setting dy[i] *= f'(z[i]) from the saved outputs y[i] = f(z[i])
+// (len(y) >= len(dy)).
 type actKernel struct {
-	name                string
-	ok                  bool // the CPU can run it
-	selu, sigmoid, tanh func(y []float32)
-	addBias             func(y, bias []float32) // y[r*len(bias)+j] += bias[j]; len(y) a multiple of len(bias)
+	name                            string
+	ok                              bool // the CPU can run it
+	selu, sigmoid, tanh             func(y []float32)
+	seluBack, sigmoidBack, tanhBack func(dy, y []float32)
+	addBias                         func(y, bias []float32) // y[r*len(bias)+j] += bias[j]; len(y) a multiple of len(bias)
 }
 
 // actGo is the portable implementation, always built and tested.
@@ -152,6 +155,21 @@ var actGo = actKernel{
 	tanh: func(y []float32) {
 		for i, v := range y {
 			y[i] = Tanh32(v)
+		}
+	},
+	seluBack: func(dy, y []float32) { // f' = scale for z > 0, else scale*alpha*e^z = y + scale*alpha
+		for i, v := range y[:len(dy)] {
+			dy[i] *= selectGT0(v, SELUScale, v+SELUScale*SELUAlpha)
+		}
+	},
+	sigmoidBack: func(dy, y []float32) { // f' = y(1-y)
+		for i, v := range y[:len(dy)] {
+			dy[i] *= v * (1 - v)
+		}
+	},
+	tanhBack: func(dy, y []float32) { // f' = 1-y^2
+		for i, v := range y[:len(dy)] {
+			dy[i] *= 1 - v*v
 		}
 	},
 	addBias: addBiasGo,
@@ -202,18 +220,12 @@ func actBackward(dy, y []float32, act Act) {
 		for i, v := range y {
 			dy[i] = selectGT0(v, dy[i], 0)
 		}
-	case ActSigmoid: // y' = y(1-y)
-		for i, v := range y {
-			dy[i] *= v * (1 - v)
-		}
-	case ActTanh: // y' = 1-y^2
-		for i, v := range y {
-			dy[i] *= 1 - v*v
-		}
-	case ActSELU: // y' = scale for z>0, else scale*alpha*e^z = y + scale*alpha
-		for i, v := range y {
-			dy[i] *= selectGT0(v, SELUScale, v+SELUScale*SELUAlpha)
-		}
+	case ActSigmoid:
+		actImpl.sigmoidBack(dy, y)
+	case ActTanh:
+		actImpl.tanhBack(dy, y)
+	case ActSELU:
+		actImpl.seluBack(dy, y)
 	default:
 		panic("kernels: unknown activation")
 	}

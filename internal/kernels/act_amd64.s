@@ -79,6 +79,44 @@
 	VSCALEFPS    t2, Z26, t2; \
 	VFMADD213PS  t2, t2, out
 
+// The backward passes: dy[i] *= f'(z[i]) for i < n, with the derivative
+// taken from the saved output y[i] = f(z[i]) as in actBackward, operation by
+// operation (no fused multiply-adds), so results equal the Go twin's
+// exactly. BACKLOOP(body) runs body on Z0 = y and Z1 = dy, 16 lanes
+// at a time, and stores Z1; the last, partial vector is under a mask.
+#define BACKLOOP(body) \
+	MOVQ dy+0(FP), DI; \
+	MOVQ y+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	CONSTS; \
+backloop: \
+	CMPQ CX, $0; \
+	JLE  backdone; \
+	MOVL $0xffff, AX; \
+	CMPQ CX, $16; \
+	JGE  backfull; \
+	MOVL $1, AX; \
+	SHLL CX, AX; \
+	DECL AX; \
+backfull: \
+	KMOVW     AX, K2; \
+	VMOVUPS.Z (SI), K2, Z0; \
+	VMOVUPS.Z (DI), K2, Z1; \
+	body; \
+	VMOVUPS   Z1, K2, (DI); \
+	ADDQ      $64, DI; \
+	ADDQ      $64, SI; \
+	SUBQ      $16, CX; \
+	JMP       backloop; \
+backdone: \
+	VZEROUPPER; \
+	RET
+
+// The bodies: Z1 *= f', from Z0 = y (Z2 scratch).
+#define SELUBACK VADDPS Z28, Z0, Z2; VCMPPS $0x1e, Z31, Z0, K1; VMOVAPS Z27, K1, Z2; VMULPS Z2, Z1, Z1
+#define SIGMOIDBACK VSUBPS Z0, Z26, Z2; VMULPS Z2, Z0, Z2; VMULPS Z2, Z1, Z1
+#define TANHBACK VMULPS Z0, Z0, Z2; VSUBPS Z2, Z26, Z2; VMULPS Z2, Z1, Z1
+
 // func seluAVX512(y *float32, n int)
 TEXT ·seluAVX512(SB), NOSPLIT, $0-16
 	MOVQ y+0(FP), DI
@@ -225,3 +263,18 @@ nextrow:
 biasdone:
 	VZEROUPPER
 	RET
+
+// func seluBackAVX512(dy, y *float32, n int)
+// f' = scale where y > 0, else y + scale*alpha.
+TEXT ·seluBackAVX512(SB), NOSPLIT, $0-24
+	BACKLOOP(SELUBACK)
+
+// func sigmoidBackAVX512(dy, y *float32, n int)
+// f' = y*(1-y).
+TEXT ·sigmoidBackAVX512(SB), NOSPLIT, $0-24
+	BACKLOOP(SIGMOIDBACK)
+
+// func tanhBackAVX512(dy, y *float32, n int)
+// f' = 1 - y*y.
+TEXT ·tanhBackAVX512(SB), NOSPLIT, $0-24
+	BACKLOOP(TANHBACK)

@@ -204,3 +204,59 @@ func TestAddBias(t *testing.T) {
 		}
 	})
 }
+
+// TestActBackwardKernels checks every backward variant against the Go twin
+// bit for bit, and the Go twin against a float64 reference, for lengths
+// 0..40 and 100 (the AVX-512 tails), with a NaN guard past dy.
+func TestActBackwardKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	forEachActKernel(t, func(t *testing.T, k *actKernel) {
+		for _, fn := range []struct {
+			name     string
+			get      func(*actKernel) func(dy, y []float32)
+			y        func(z float64) float64 // an output of f, from a pre-activation z
+			derivRef func(y float64) float64 // f' from the output
+		}{
+			{"selu", func(k *actKernel) func(dy, y []float32) { return k.seluBack }, seluRef, func(y float64) float64 {
+				if y > 0 {
+					return SELUScale
+				}
+				return y + SELUScale*SELUAlpha
+			}},
+			{"sigmoid", func(k *actKernel) func(dy, y []float32) { return k.sigmoidBack }, sigmoidRef, func(y float64) float64 { return y * (1 - y) }},
+			{"tanh", func(k *actKernel) func(dy, y []float32) { return k.tanhBack }, math.Tanh, func(y float64) float64 { return 1 - y*y }},
+		} {
+			for _, n := range append(seq(0, 40), 100) {
+				y := make([]float32, n)
+				for i := range y {
+					y[i] = float32(fn.y(rng.NormFloat64() * 3))
+				}
+				if n > 3 {
+					y[0], y[1] = 0, float32(math.Copysign(0, -1)) // f' at the SELU kink: the z <= 0 side
+				}
+				buf := make([]float32, n+1)
+				dy := buf[:n]
+				for i := range dy {
+					dy[i] = float32(rng.NormFloat64())
+				}
+				buf[n] = float32(math.NaN())
+				orig := append([]float32(nil), dy...)
+				want := append([]float32(nil), dy...)
+				fn.get(&actGo)(want, y)
+				fn.get(k)(dy, y)
+				if !isNaN(buf[n]) {
+					t.Fatalf("%s n=%d: guard overwritten", fn.name, n)
+				}
+				for i := range dy {
+					if math.Float32bits(dy[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s n=%d: dz[%d] = %v, Go twin %v", fn.name, n, i, dy[i], want[i])
+					}
+					ref := float64(orig[i]) * fn.derivRef(float64(y[i]))
+					if math.Abs(float64(want[i])-ref) > 1e-6*math.Abs(ref)+1e-7 {
+						t.Fatalf("%s n=%d: Go twin dz[%d] = %v, want %v", fn.name, n, i, want[i], ref)
+					}
+				}
+			}
+		}
+	})
+}

@@ -34,12 +34,12 @@ func forImages(job batchJob, batch, work int) {
 	j := batchJobs.Get().(*batchJob)
 	*j = job
 	j.batch, j.parts = batch, parts
-	runParts(j, parts)
+	RunParts(j, parts)
 	*j = batchJob{}
 	batchJobs.Put(j)
 }
 
-func (j *batchJob) runPart(i int) {
+func (j *batchJob) RunPart(i int) {
 	n0, n1 := partRange(i, j.parts, j.batch)
 	j.runImages(n0, n1)
 }

@@ -67,13 +67,14 @@ func putGemmBuf(buf *gemmBuf) {
 	gemmBufs.mu.Unlock()
 }
 
-// partRunner is a job split in parts that the worker pool runs; part i
-// of a job always covers the same work, whichever goroutine runs it.
-type partRunner interface{ runPart(i int) }
+// PartRunner is a job split in parts that the worker pool runs; part i
+// of a job always covers the same work, whichever goroutine runs it, so
+// results do not depend on how many goroutines ran the parts.
+type PartRunner interface{ RunPart(i int) }
 
 // task is part i of a job, sent to a worker, which calls done.finish after it.
 type task struct {
-	job  partRunner
+	job  PartRunner
 	i    int
 	done *join
 }
@@ -122,7 +123,7 @@ type parallelJob struct {
 }
 
 // runPart runs part i with packing buffers from the free list.
-func (j *parallelJob) runPart(i int) {
+func (j *parallelJob) RunPart(i int) {
 	buf := getGemmBuf()
 	j.run(i, buf)
 	putGemmBuf(buf)
@@ -150,7 +151,7 @@ func ensureWorkers(n int) {
 func worker() {
 	for {
 		t := nextTask()
-		t.job.runPart(t.i)
+		t.job.RunPart(t.i)
 		t.done.finish()
 	}
 }
@@ -168,9 +169,22 @@ func nextTask() task {
 	return <-work
 }
 
-// runParts runs part 0 of job on the calling goroutine and parts 1..parts-1
-// on workers, and returns when all are done.
-func runParts(job partRunner, parts int) {
+// poolBusy is set while a RunParts call has the workers.
+var poolBusy atomic.Bool
+
+// RunParts runs parts 0..parts-1 of job and returns when all are done:
+// part 0 on the calling goroutine, the others on pool workers. While
+// another call has the workers (a part of an outer job calling Sgemm, say,
+// or a second model on another goroutine), it runs every part on the
+// calling goroutine in order instead: nested calls cannot deadlock, and
+// the parts are the same either way.
+func RunParts(job PartRunner, parts int) {
+	if parts <= 1 || !poolBusy.CompareAndSwap(false, true) {
+		for i := range parts {
+			job.RunPart(i)
+		}
+		return
+	}
 	ensureWorkers(parts - 1)
 	done := joins.Get().(*join)
 	done.pending.Store(int32(parts - 1))
@@ -178,12 +192,13 @@ func runParts(job partRunner, parts int) {
 	for i := 1; i < parts; i++ {
 		work <- task{job: job, i: i, done: done}
 	}
-	job.runPart(0)
+	job.RunPart(0)
 	var start time.Time
 	for i := 0; done.pending.Load() > 0 && spinning(i, &start); i++ {
 	}
 	done.wg.Wait()
 	joins.Put(done)
+	poolBusy.Store(false)
 }
 
 // runParallel runs part 0 of the job on the calling goroutine and the
@@ -191,7 +206,7 @@ func runParts(job partRunner, parts int) {
 func runParallel(g *gemmJob) {
 	job := jobs.Get().(*parallelJob)
 	job.gemmJob = *g
-	runParts(job, g.parts)
+	RunParts(job, g.parts)
 	job.gemmJob = gemmJob{} // drop references to the caller's matrices
 	jobs.Put(job)
 }

@@ -48,7 +48,7 @@ func BCE(pred, target, grad []float32, scale float64) float64 {
 	}
 	j.p, j.t, j.g, j.scale = pred, target, grad, scale
 	j.partial, j.chunks, j.parts = j.partial[:chunks], chunks, parts
-	runParts(j, parts)
+	RunParts(j, parts)
 	var sum float64
 	for _, s := range j.partial {
 		sum += s
@@ -69,7 +69,7 @@ type lossJob struct {
 
 var lossJobs = sync.Pool{New: func() any { return new(lossJob) }}
 
-func (j *lossJob) runPart(i int) {
+func (j *lossJob) RunPart(i int) {
 	c0, c1 := partRange(i, j.parts, j.chunks)
 	n := len(j.p)
 	for c := c0; c < c1; c++ {
@@ -127,7 +127,7 @@ func SGD(w, g, v []float32, lr, m float32, nesterov bool) {
 	j := optJobs.Get().(*optJob)
 	*j = job
 	j.parts = parts
-	runParts(j, parts)
+	RunParts(j, parts)
 	*j = optJob{}
 	optJobs.Put(j)
 }
@@ -142,7 +142,7 @@ type optJob struct {
 
 var optJobs = sync.Pool{New: func() any { return new(optJob) }}
 
-func (j *optJob) runPart(i int) {
+func (j *optJob) RunPart(i int) {
 	lo, hi := partRange(i, j.parts, len(j.w))
 	j.runRange(lo, hi)
 }

@@ -27,7 +27,7 @@ func SumRows(db, dz []float32) {
 	}
 	j := sumJobs.Get().(*sumJob)
 	*j = sumJob{db: db, dz: dz, blocks: blocks, parts: parts}
-	runParts(j, parts)
+	RunParts(j, parts)
 	*j = sumJob{}
 	sumJobs.Put(j)
 }
@@ -40,7 +40,7 @@ type sumJob struct {
 
 var sumJobs = sync.Pool{New: func() any { return new(sumJob) }}
 
-func (j *sumJob) runPart(i int) {
+func (j *sumJob) RunPart(i int) {
 	b0, b1 := partRange(i, j.parts, j.blocks)
 	sumRows(j.db, j.dz, b0*8, min(b1*8, len(j.db)))
 }
