@@ -1,9 +1,11 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/autoenc/autoenc/internal/kernels"
 	"github.com/autoenc/autoenc/tensor"
 )
 
@@ -105,15 +107,21 @@ func TestLayersDoNotAllocate(t *testing.T) {
 }
 
 // BenchmarkLayers times one forward and backward pass of each tutorial
-// layer, and of two whole autoencoders, on a batch of 32 (Keras's default).
+// layer, and of two whole autoencoders, on a batch of 32 (Keras's default),
+// on one thread and on Threads() (all cores).
 func BenchmarkLayers(b *testing.B) {
+	defer kernels.SetThreads(kernels.Threads())
+	all := kernels.Threads()
 	for _, c := range tutorialLayers {
-		b.Run(c.name, func(b *testing.B) {
-			s := newTrainStep(b, c.spec, c.in, 32)
-			b.ReportAllocs()
-			for b.Loop() {
-				s.run()
-			}
-		})
+		for _, threads := range []int{1, all} {
+			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) {
+				kernels.SetThreads(threads)
+				s := newTrainStep(b, c.spec, c.in, 32)
+				b.ReportAllocs()
+				for b.Loop() {
+					s.run()
+				}
+			})
+		}
 	}
 }

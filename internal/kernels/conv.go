@@ -52,37 +52,55 @@ func Im2col(col, x []float32, batch int, g ConvGeom) {
 	forImages(batchJob{kind: jobIm2col, col: col, x: x, g: g}, batch, batch*g.OH*g.OW*g.ColCols())
 }
 
-// im2col is Im2col for images n0..n1-1.
+// im2col is Im2col for images n0..n1-1. It goes one output row and window
+// row (oy, di) at a time, so that the input row is loaded once for the
+// whole output row; windows wholly inside the image (most of them) take
+// one plain copy.
 func im2col(col, x []float32, n0, n1 int, g ConvGeom) {
 	rowLen, kkc := g.K*g.C, g.ColCols()
 	for n := n0; n < n1; n++ {
 		img := x[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
 		for oy := 0; oy < g.OH; oy++ {
-			for ox := 0; ox < g.OW; ox++ {
-				dst := col[((n*g.OH+oy)*g.OW+ox)*kkc:][:kkc]
-				ix0 := ox*g.S - g.PadLeft
-				lo, hi := g.span(ix0)
-				for di := 0; di < g.K; di++ {
-					row := dst[di*rowLen:][:rowLen]
-					iy := oy*g.S + di - g.PadTop
-					if iy < 0 || iy >= g.H || lo == hi {
-						clear(row)
+			out := col[(n*g.OH+oy)*g.OW*kkc : (n*g.OH+oy+1)*g.OW*kkc]
+			for di := 0; di < g.K; di++ {
+				iy := oy*g.S + di - g.PadTop
+				if iy < 0 || iy >= g.H {
+					for ox := 0; ox < g.OW; ox++ {
+						clear(out[ox*kkc+di*rowLen:][:rowLen])
+					}
+					continue
+				}
+				src := img[iy*g.W*g.C : (iy+1)*g.W*g.C]
+				for ox := 0; ox < g.OW; ox++ {
+					dst := out[ox*kkc+di*rowLen:][:rowLen]
+					ix0 := ox*g.S - g.PadLeft
+					if ix0 >= 0 && ix0+g.K <= g.W {
+						copyShort(dst, src[ix0*g.C:][:rowLen])
 						continue
 					}
-					src := img[(iy*g.W+ix0+lo)*g.C : (iy*g.W+ix0+hi)*g.C]
-					clear(row[:lo*g.C])
-					if len(src) <= 8 { // a few values (e.g. 3 taps of 1 channel): a call to memmove costs more
-						dst := row[lo*g.C : hi*g.C]
-						for i, v := range src {
-							dst[i] = v
-						}
-					} else {
-						copy(row[lo*g.C:hi*g.C], src)
+					lo, hi := g.span(ix0)
+					if lo == hi { // all on the padding
+						clear(dst)
+						continue
 					}
-					clear(row[hi*g.C:])
+					clear(dst[:lo*g.C])
+					copyShort(dst[lo*g.C:hi*g.C], src[(ix0+lo)*g.C:(ix0+hi)*g.C])
+					clear(dst[hi*g.C:])
 				}
 			}
 		}
+	}
+}
+
+// copyShort is copy(dst, src) for len(dst) == len(src), inline for the few
+// values (3 taps of 1 channel, say) for which a call to memmove costs more.
+func copyShort(dst, src []float32) {
+	if len(src) > 16 {
+		copy(dst, src)
+		return
+	}
+	for i, v := range src {
+		dst[i] = v
 	}
 }
 
@@ -104,36 +122,45 @@ func Col2im(x, col []float32, batch int, g ConvGeom) {
 	forImages(batchJob{kind: jobCol2im, col: col, x: x, g: g}, batch, batch*g.OH*g.OW*g.ColCols())
 }
 
-// col2im is Col2im for images n0..n1-1.
+// col2im is Col2im for images n0..n1-1, one output row and window row
+// (oy, di) at a time like im2col.
 func col2im(x, col []float32, n0, n1 int, g ConvGeom) {
 	rowLen, kkc := g.K*g.C, g.ColCols()
 	clear(x[n0*g.H*g.W*g.C : n1*g.H*g.W*g.C])
 	for n := n0; n < n1; n++ {
 		img := x[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
 		for oy := 0; oy < g.OH; oy++ {
-			for ox := 0; ox < g.OW; ox++ {
-				src := col[((n*g.OH+oy)*g.OW+ox)*kkc:][:kkc]
-				ix0 := ox*g.S - g.PadLeft
-				lo, hi := g.span(ix0)
-				if lo == hi {
+			in := col[(n*g.OH+oy)*g.OW*kkc : (n*g.OH+oy+1)*g.OW*kkc]
+			for di := 0; di < g.K; di++ {
+				iy := oy*g.S + di - g.PadTop
+				if iy < 0 || iy >= g.H {
 					continue
 				}
-				for di := 0; di < g.K; di++ {
-					iy := oy*g.S + di - g.PadTop
-					if iy < 0 || iy >= g.H {
-						continue
+				dstRow := img[iy*g.W*g.C : (iy+1)*g.W*g.C]
+				for ox := 0; ox < g.OW; ox++ {
+					src := in[ox*kkc+di*rowLen:][:rowLen]
+					ix0 := ox*g.S - g.PadLeft
+					lo, hi := 0, g.K
+					if ix0 < 0 || ix0+g.K > g.W {
+						if lo, hi = g.span(ix0); lo == hi {
+							continue
+						}
 					}
-					row := src[di*rowLen+lo*g.C : di*rowLen+hi*g.C]
-					dst := img[(iy*g.W+ix0+lo)*g.C : (iy*g.W+ix0+hi)*g.C]
-					if len(row) >= 16 { // a vector or more: dst += row as one "row plus bias"
-						actImpl.addBias(dst, row)
-						continue
-					}
-					for i, v := range row {
-						dst[i] += v
-					}
+					addShort(dstRow[(ix0+lo)*g.C:(ix0+hi)*g.C], src[lo*g.C:hi*g.C])
 				}
 			}
 		}
+	}
+}
+
+// addShort sets dst[i] += src[i] (len(dst) == len(src)): in vectors for a
+// vector or more, inline for a few values.
+func addShort(dst, src []float32) {
+	if len(src) >= 16 {
+		actImpl.addBias(dst, src) // dst plus one "bias" row
+		return
+	}
+	for i, v := range src {
+		dst[i] += v
 	}
 }
