@@ -333,7 +333,12 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, jc, nb, nr int)
 		j0 := jc + q*nr
 		w := min(nr, jc+nb-j0)
 		if !transB {
-			// op(B)[p, j] = b[p*ldb + j]: rows are contiguous.
+			// op(B)[p, j] = b[p*ldb + j]: rows are contiguous, and so is
+			// the whole panel when B is exactly one panel wide.
+			if w == nr && ldb == nr {
+				copy(panel, b[pc*ldb+j0:(pc+kb)*ldb])
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				d := panel[p*nr : p*nr+nr]
 				copy(d, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+w])
@@ -389,11 +394,17 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, mb, pc, kb, mr int)
 		i0 := ic + q*mr
 		h := min(mr, ic+mb-i0)
 		if transA {
-			// op(A)[i, p] = a[p*lda + i]: columns of op(A) are contiguous.
+			// op(A)[i, p] = a[p*lda + i]: columns of op(A) are contiguous,
+			// and short (mr values): copied inline, cheaper than memmove.
 			for p := 0; p < kb; p++ {
 				d := panel[p*mr : p*mr+mr]
-				copy(d, a[(pc+p)*lda+i0:(pc+p)*lda+i0+h])
-				clear(d[h:])
+				src := a[(pc+p)*lda+i0:][:h]
+				for i, v := range src {
+					d[i] = v
+				}
+				for i := h; i < mr; i++ {
+					d[i] = 0
+				}
 			}
 			continue
 		}
