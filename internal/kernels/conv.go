@@ -57,6 +57,10 @@ func Im2col(col, x []float32, batch int, g ConvGeom) {
 // whole output row; windows wholly inside the image (most of them) take
 // one plain copy.
 func im2col(col, x []float32, n0, n1 int, g ConvGeom) {
+	if g.C == 1 {
+		im2col1(col, x, n0, n1, g)
+		return
+	}
 	rowLen, kkc := g.K*g.C, g.ColCols()
 	for n := n0; n < n1; n++ {
 		img := x[n*g.H*g.W*g.C : (n+1)*g.H*g.W*g.C]
@@ -86,6 +90,41 @@ func im2col(col, x []float32, n0, n1 int, g ConvGeom) {
 					clear(dst[:lo*g.C])
 					copyShort(dst[lo*g.C:hi*g.C], src[(ix0+lo)*g.C:(ix0+hi)*g.C])
 					clear(dst[hi*g.C:])
+				}
+			}
+		}
+	}
+}
+
+// im2col1 is im2col for one channel, where a window row is a few single
+// values: each is written directly (zero on the padding), with no copy
+// calls and no per-window bookkeeping.
+func im2col1(col, x []float32, n0, n1 int, g ConvGeom) {
+	k, kk := g.K, g.K*g.K
+	for n := n0; n < n1; n++ {
+		img := x[n*g.H*g.W : (n+1)*g.H*g.W]
+		for oy := 0; oy < g.OH; oy++ {
+			out := col[(n*g.OH+oy)*g.OW*kk : (n*g.OH+oy+1)*g.OW*kk]
+			for di := 0; di < k; di++ {
+				iy := oy*g.S + di - g.PadTop
+				if iy < 0 || iy >= g.H {
+					for o := di * k; o < len(out); o += kk {
+						clear(out[o : o+k])
+					}
+					continue
+				}
+				src := img[iy*g.W : (iy+1)*g.W]
+				o := di * k
+				for ox := 0; ox < g.OW; ox, o = ox+1, o+kk {
+					dst := out[o : o+k]
+					ix0 := ox*g.S - g.PadLeft
+					for dj := range dst {
+						var v float32
+						if ix := ix0 + dj; uint(ix) < uint(len(src)) {
+							v = src[ix]
+						}
+						dst[dj] = v
+					}
 				}
 			}
 		}
