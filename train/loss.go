@@ -28,9 +28,10 @@ func LossByName(name string) (Loss, error) {
 // BinaryCrossentropy is Keras's binary_crossentropy on probabilities:
 // p = clip(pred, eps, 1-eps), loss = -(y*log(p+eps) + (1-y)*log(1-p+eps)),
 // averaged over all elements, eps = kernels.BCEEpsilon (Keras's epsilon()).
-// Where the clip is active its gradient is 0. The sum is split over the
-// kernels worker pool in fixed chunks: the result does not depend on the
-// thread count (kernels.BCE).
+// Each term is float32 arithmetic, as in Keras (so 1-eps is 1-2^-23), and
+// the terms are summed in float64. Where the clip is active its gradient
+// is 0. The sum is split over the kernels worker pool in fixed chunks: the
+// result does not depend on the thread count (kernels.BCE).
 type BinaryCrossentropy struct{}
 
 func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }

@@ -44,8 +44,12 @@ func TestBinaryCrossentropyValue(t *testing.T) {
 	target := tensor.FromData([]float32{1, 0, 0}, 3)
 	grad := tensor.New(3)
 	got := BinaryCrossentropy{}.Compute(pred, target, grad)
-	// -log(0.25+1e-7); -log(1-1e-7+1e-7) = 0; -log(1-(1-1e-7)+1e-7) = -log(2e-7).
-	want := (-math.Log(0.25+1e-7) - math.Log(1) - math.Log(2e-7)) / 3
+	// -log(0.25+eps); -log(1-eps+eps) = 0; -log(1-(1-eps)+eps), in float32
+	// as Keras computes it: 1-eps rounds to 1-2^-23, so the last is
+	// -log(2^-23+eps) = 15.33, not -log(2e-7) = 15.42.
+	eps := float32(1e-7)
+	top := float64(1 - eps)
+	want := (-math.Log(0.25+float64(eps)) - math.Log(1) - math.Log(1-top+float64(eps))) / 3
 	if math.Abs(got-want) > 1e-6 {
 		t.Errorf("loss = %.9g, want %.9g", got, want)
 	}
