@@ -61,6 +61,8 @@ type LSTM struct {
 	dxT *tensor.Tensor // [T, batch, in]: dL/dx, time-major
 	dx  *tensor.Tensor // [batch, T, in]: dL/dx
 
+	rows lstmRows // runs the recurrence over the worker pool
+
 	noDx bool // Backward skips dx (first layer of a Model)
 }
 
@@ -105,7 +107,7 @@ func (l *LSTM) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	}
 	nb, T, in, u := x.Shape[0], l.steps, l.features, l.units
 	g4 := 4 * u
-	bu, bg := nb*u, nb*g4 // elements of one step in the [batch, u] and [batch, 4u] buffers
+	bu := nb * u // elements of one step in the [batch, u] buffers
 
 	l.xT = tensor.Resize(l.xT, T, nb, in)
 	swap01(l.xT.Data, x.Data, nb, T, in)
@@ -122,40 +124,9 @@ func (l *LSTM) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.h = tensor.Resize(l.h, T+1, nb, u)
 	l.c = tensor.Resize(l.c, T+1, nb, u)
 	l.tanhC = tensor.Resize(l.tanhC, T, nb, u)
-	clear(l.h.Data[:bu]) // h_0 = 0
-	clear(l.c.Data[:bu]) // c_0 = 0
-	U := l.recurrent.Value.Data
-	for t := 0; t < T; t++ {
-		zt := z[t*bg : (t+1)*bg]
-		hPrev, hNow := l.h.Data[t*bu:(t+1)*bu], l.h.Data[(t+1)*bu:(t+2)*bu]
-		cPrev, cNow := l.c.Data[t*bu:(t+1)*bu], l.c.Data[(t+1)*bu:(t+2)*bu]
-		tc := l.tanhC.Data[t*bu : (t+1)*bu]
-		if t > 0 { // z_t += h_{t-1} U; h_0 = 0 adds nothing
-			kernels.Sgemm(false, false, nb, g4, u, 1, hPrev, u, U, g4, 1, zt, g4)
-		}
-		for r := 0; r < nb; r++ {
-			row := zt[r*g4 : (r+1)*g4]
-			// Gates in place, each a vector op over its contiguous slice:
-			// i, f = sigmoid(z_i, z_f); g = tanh(z_g); o = sigmoid(z_o).
-			kernels.Sigmoid(row[:2*u])
-			kernels.Tanh(row[2*u : 3*u])
-			kernels.Sigmoid(row[3*u : g4])
-			ig, fg, gg := row[:u], row[u:2*u], row[2*u:3*u]
-			cp, cn, tcr := cPrev[r*u:(r+1)*u], cNow[r*u:(r+1)*u], tc[r*u:(r+1)*u]
-			for j := range u {
-				cn[j] = fg[j]*cp[j] + ig[j]*gg[j] // c_t = f*c_{t-1} + i*g
-			}
-			copy(tcr, cn)
-			kernels.Tanh(tcr) // tanh(c_t)
-		}
-		for r := 0; r < nb; r++ {
-			og, tcr, hn := zt[r*g4+3*u:(r+1)*g4], tc[r*u:(r+1)*u], hNow[r*u:(r+1)*u]
-			for j := range u {
-				hn[j] = og[j] * tcr[j] // h_t = o*tanh(c_t)
-			}
-		}
-	}
-
+	clear(l.h.Data[:bu])   // h_0 = 0
+	clear(l.c.Data[:bu])   // c_0 = 0
+	l.rows.run(l, nil, nb) // the recurrence: forwardRows
 	if l.returnSequences {
 		l.y = tensor.Resize(l.y, nb, T, u)
 		swap01(l.y.Data, l.h.Data[bu:], T, nb, u)
@@ -191,42 +162,8 @@ func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	// U^T once: the per-step products then read it in place, where
 	// transposing op(B) would re-pack U at every step.
 	l.ut = tensor.Resize(l.ut, g4, u)
-	Ut := l.ut.Data
-	transpose(Ut, l.recurrent.Value.Data, u, g4)
-	for t := T - 1; t >= 0; t-- {
-		gt, dzt := l.gates.Data[t*bg:(t+1)*bg], dz[t*bg:(t+1)*bg]
-		cPrev := l.c.Data[t*bu : (t+1)*bu]
-		tc := l.tanhC.Data[t*bu : (t+1)*bu]
-		for r := 0; r < nb; r++ {
-			row, drow := gt[r*g4:(r+1)*g4], dzt[r*g4:(r+1)*g4]
-			ig, fg, gg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:g4]
-			dzi, dzf, dzc, dzo := drow[:u], drow[u:2*u], drow[2*u:3*u], drow[3*u:g4]
-			cp, tcr := cPrev[r*u:(r+1)*u], tc[r*u:(r+1)*u]
-			dhr, dcr := dh[r*u:(r+1)*u], dc[r*u:(r+1)*u]
-			var dyr []float32
-			if l.returnSequences {
-				dyr = dy.Data[(r*T+t)*u : (r*T+t+1)*u]
-			}
-			for j := range u {
-				dhv := dhr[j] // dL/dh_t = dy_t + dz_{t+1} U^T
-				if dyr != nil {
-					dhv += dyr[j]
-				}
-				i, f, g, o, tv := ig[j], fg[j], gg[j], og[j], tcr[j]
-				// h_t = o*tanh(c_t): dc_t = dh_t*o*(1-tanh²(c_t)) + dc_t from step t+1
-				dcv := dcr[j] + dhv*o*(1-tv*tv)
-				// c_t = f*c_{t-1} + i*g, and σ' = σ(1-σ), tanh' = 1-tanh²
-				dzi[j] = dcv * g * i * (1 - i)
-				dzf[j] = dcv * cp[j] * f * (1 - f)
-				dzc[j] = dcv * i * (1 - g*g)
-				dzo[j] = dhv * tv * o * (1 - o)
-				dcr[j] = dcv * f // dc_{t-1} = dc_t * f
-			}
-		}
-		if t > 0 { // dh_{t-1} = dz_t U^T: [batch, 4u] x [4u, u]
-			kernels.Sgemm(false, false, nb, u, g4, 1, dzt, g4, Ut, u, 0, dh, u)
-		}
-	}
+	transpose(l.ut.Data, l.recurrent.Value.Data, u, g4)
+	l.rows.run(l, dy.Data, nb) // back through time: backwardRows
 
 	// dW += x^T dz over all steps: [in, T*batch] x [T*batch, 4u].
 	kernels.Sgemm(true, false, in, g4, T*nb, 1, l.xT.Data, in, dz, g4, 1, l.kernel.Grad.Data, g4)
@@ -250,6 +187,131 @@ func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	l.dx = tensor.Resize(l.dx, nb, T, in)
 	swap01(l.dx.Data, l.dxT.Data, T, nb, in)
 	return l.dx
+}
+
+// lstmChunk is how many batch rows go through one per-step product of
+// the recurrence. The rows of a batch are independent through time, so
+// parts of the batch run the whole recurrence on different goroutines
+// (lstmRows). Cutting the batch in fixed chunks, whatever the thread count,
+// keeps every product the same and so the results bit-identical.
+const lstmChunk = 8
+
+// lstmRows runs an LSTM's recurrence, forward or backward (dy != nil), over
+// the worker pool, each part taking whole chunks of lstmChunk rows.
+type lstmRows struct {
+	l                 *LSTM
+	dy                []float32
+	nb, chunks, parts int
+}
+
+func (j *lstmRows) run(l *LSTM, dy []float32, nb int) {
+	j.l, j.dy, j.nb = l, dy, nb
+	j.chunks = (nb + lstmChunk - 1) / lstmChunk
+	j.parts = min(kernels.Threads(), j.chunks)
+	kernels.RunParts(j, j.parts)
+	j.l, j.dy = nil, nil
+}
+
+func (j *lstmRows) RunPart(p int) {
+	c0, c1 := p*j.chunks/j.parts, (p+1)*j.chunks/j.parts
+	r0, r1 := c0*lstmChunk, min(c1*lstmChunk, j.nb)
+	if j.dy == nil {
+		j.l.forwardRows(j.nb, r0, r1)
+	} else {
+		j.l.backwardRows(j.dy, j.nb, r0, r1)
+	}
+}
+
+// recurrentProduct adds h U (or, in backward, sets dh = dz U^T) for batch
+// rows [r0, r1) of one step, one lstmChunk at a time: C[r] = A[r] B +
+// beta*C[r], with A rows k wide, B [k, n] and C rows n wide.
+func recurrentProduct(r0, r1, n, k int, a, b []float32, beta float32, c []float32) {
+	for q := r0; q < r1; q += lstmChunk {
+		m := min(lstmChunk, r1-q)
+		kernels.Sgemm(false, false, m, n, k, 1, a[q*k:], k, b, n, beta, c[q*n:], n)
+	}
+}
+
+// forwardRows runs the recurrence for batch rows [r0, r1) of nb.
+func (l *LSTM) forwardRows(nb, r0, r1 int) {
+	T, u := l.steps, l.units
+	g4 := 4 * u
+	bu, bg := nb*u, nb*g4
+	z := l.gates.Data
+	U := l.recurrent.Value.Data
+	for t := 0; t < T; t++ {
+		zt := z[t*bg : (t+1)*bg]
+		hPrev, hNow := l.h.Data[t*bu:(t+1)*bu], l.h.Data[(t+1)*bu:(t+2)*bu]
+		cPrev, cNow := l.c.Data[t*bu:(t+1)*bu], l.c.Data[(t+1)*bu:(t+2)*bu]
+		tc := l.tanhC.Data[t*bu : (t+1)*bu]
+		if t > 0 { // z_t += h_{t-1} U; h_0 = 0 adds nothing
+			recurrentProduct(r0, r1, g4, u, hPrev, U, 1, zt)
+		}
+		for r := r0; r < r1; r++ {
+			row := zt[r*g4 : (r+1)*g4]
+			// Gates in place, each a vector op over its contiguous slice:
+			// i, f = sigmoid(z_i, z_f); g = tanh(z_g); o = sigmoid(z_o).
+			kernels.Sigmoid(row[:2*u])
+			kernels.Tanh(row[2*u : 3*u])
+			kernels.Sigmoid(row[3*u : g4])
+			ig, fg, gg := row[:u], row[u:2*u], row[2*u:3*u]
+			cp, cn, tcr := cPrev[r*u:(r+1)*u], cNow[r*u:(r+1)*u], tc[r*u:(r+1)*u]
+			for j := range u {
+				cn[j] = fg[j]*cp[j] + ig[j]*gg[j] // c_t = f*c_{t-1} + i*g
+			}
+			copy(tcr, cn)
+			kernels.Tanh(tcr) // tanh(c_t)
+		}
+		for r := r0; r < r1; r++ {
+			og, tcr, hn := zt[r*g4+3*u:(r+1)*g4], tc[r*u:(r+1)*u], hNow[r*u:(r+1)*u]
+			for j := range u {
+				hn[j] = og[j] * tcr[j] // h_t = o*tanh(c_t)
+			}
+		}
+	}
+}
+
+// backwardRows runs backpropagation through time for batch rows [r0, r1)
+// of nb, filling their rows of dz.
+func (l *LSTM) backwardRows(dyAll []float32, nb, r0, r1 int) {
+	T, u := l.steps, l.units
+	g4 := 4 * u
+	bu, bg := nb*u, nb*g4
+	dz, dh, dc, Ut := l.dz.Data, l.dh.Data, l.dc.Data, l.ut.Data
+	for t := T - 1; t >= 0; t-- {
+		gt, dzt := l.gates.Data[t*bg:(t+1)*bg], dz[t*bg:(t+1)*bg]
+		cPrev := l.c.Data[t*bu : (t+1)*bu]
+		tc := l.tanhC.Data[t*bu : (t+1)*bu]
+		for r := r0; r < r1; r++ {
+			row, drow := gt[r*g4:(r+1)*g4], dzt[r*g4:(r+1)*g4]
+			ig, fg, gg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:g4]
+			dzi, dzf, dzc, dzo := drow[:u], drow[u:2*u], drow[2*u:3*u], drow[3*u:g4]
+			cp, tcr := cPrev[r*u:(r+1)*u], tc[r*u:(r+1)*u]
+			dhr, dcr := dh[r*u:(r+1)*u], dc[r*u:(r+1)*u]
+			var dyr []float32
+			if l.returnSequences {
+				dyr = dyAll[(r*T+t)*u : (r*T+t+1)*u]
+			}
+			for j := range u {
+				dhv := dhr[j] // dL/dh_t = dy_t + dz_{t+1} U^T
+				if dyr != nil {
+					dhv += dyr[j]
+				}
+				i, f, g, o, tv := ig[j], fg[j], gg[j], og[j], tcr[j]
+				// h_t = o*tanh(c_t): dc_t = dh_t*o*(1-tanh²(c_t)) + dc_t from step t+1
+				dcv := dcr[j] + dhv*o*(1-tv*tv)
+				// c_t = f*c_{t-1} + i*g, and σ' = σ(1-σ), tanh' = 1-tanh²
+				dzi[j] = dcv * g * i * (1 - i)
+				dzf[j] = dcv * cp[j] * f * (1 - f)
+				dzc[j] = dcv * i * (1 - g*g)
+				dzo[j] = dhv * tv * o * (1 - o)
+				dcr[j] = dcv * f // dc_{t-1} = dc_t * f
+			}
+		}
+		if t > 0 { // dh_{t-1} = dz_t U^T: [batch, 4u] x [4u, u]
+			recurrentProduct(r0, r1, u, g4, dzt, Ut, 0, dh)
+		}
+	}
 }
 
 // swap01 transposes the first two axes of src [n0, n1, inner] into
