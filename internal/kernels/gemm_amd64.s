@@ -15,6 +15,7 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-84
 	MOVQ ldb+40(FP), DI
 	SHLQ $0x02, DI
 	MOVL mask+80(FP), R8
+	MOVL R8, R9
 
 	// K1, K2: columns 0-15 and 16-31 of B to read and of C to store.
 	KMOVW R8, K1
@@ -25,7 +26,7 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-84
 	SHLQ $0x02, DX
 	SHLQ $0x02, BX
 	LEAQ (DX)(DX*2), R8
-	LEAQ (CX)(DX*4), R9
+	LEAQ (CX)(DX*4), R10
 
 	// Clear the accumulators.
 	VPXORD Z0, Z0, Z0
@@ -47,6 +48,10 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-84
 	TESTQ  AX, AX
 	JZ     sgemmKernelAVX512_store
 
+	// All columns: the loop with plain loads of B.
+	CMPL R9, $0xffffffff
+	JEQ  sgemmKernelAVX512_fullloop
+
 sgemmKernelAVX512_loop:
 	// Load row p of the B micro-panel.
 	VMOVUPS.Z (SI), K1, Z16
@@ -65,25 +70,64 @@ sgemmKernelAVX512_loop:
 	VBROADCASTSS (CX)(R8*1), Z18
 	VFMADD231PS  Z16, Z18, Z6
 	VFMADD231PS  Z17, Z18, Z7
-	VBROADCASTSS (R9), Z18
+	VBROADCASTSS (R10), Z18
 	VFMADD231PS  Z16, Z18, Z8
 	VFMADD231PS  Z17, Z18, Z9
-	VBROADCASTSS (R9)(DX*1), Z18
+	VBROADCASTSS (R10)(DX*1), Z18
 	VFMADD231PS  Z16, Z18, Z10
 	VFMADD231PS  Z17, Z18, Z11
-	VBROADCASTSS (R9)(DX*2), Z18
+	VBROADCASTSS (R10)(DX*2), Z18
 	VFMADD231PS  Z16, Z18, Z12
 	VFMADD231PS  Z17, Z18, Z13
-	VBROADCASTSS (R9)(R8*1), Z18
+	VBROADCASTSS (R10)(R8*1), Z18
 	VFMADD231PS  Z16, Z18, Z14
 	VFMADD231PS  Z17, Z18, Z15
 
 	// Step to column p+1 of A and row p+1 of B.
 	ADDQ BX, CX
-	ADDQ BX, R9
+	ADDQ BX, R10
 	ADDQ DI, SI
 	DECQ AX
 	JNZ  sgemmKernelAVX512_loop
+	JMP  sgemmKernelAVX512_store
+
+sgemmKernelAVX512_fullloop:
+	// Load row p of the B micro-panel.
+	VMOVUPS (SI), Z16
+	VMOVUPS 64(SI), Z17
+
+	// For each row i: broadcast A[i,p], multiply-add into row i of the tile.
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (CX)(R8*1), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R10), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R10)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R10)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R10)(R8*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+
+	// Step to column p+1 of A and row p+1 of B.
+	ADDQ BX, CX
+	ADDQ BX, R10
+	ADDQ DI, SI
+	DECQ AX
+	JNZ  sgemmKernelAVX512_fullloop
 
 sgemmKernelAVX512_store:
 	MOVQ         c+48(FP), AX
