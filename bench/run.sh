@@ -37,6 +37,7 @@ fi
 bin=$(mktemp -d)/aebench
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 CGO_ENABLED=0 go build -o "$bin" ./bench/cmd/aebench
+CGO_ENABLED=0 go build -o "$(dirname "$bin")/fmapeak" ./bench/cmd/fmapeak
 
 out=${OUT:-bench/last.jsonl}
 : >"$out"
@@ -44,6 +45,7 @@ out=${OUT:-bench/last.jsonl}
 	echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs"
 	echo "# go $(go env GOVERSION), torch $($PY -c 'import torch; print(torch.__version__)'), libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 	echo "# STEPS=$STEPS INFER=$INFER ROUNDS=$ROUNDS THREADS=$THREADS"
+	"$(dirname "$bin")/fmapeak" -threads "$THREADS" # the measured FMA peak, for "% of peak"
 } >>"$out"
 for m in $MODELS; do
 	for r in $(seq "$ROUNDS"); do
