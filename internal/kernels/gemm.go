@@ -32,16 +32,8 @@ const (
 // It runs a packed, blocked algorithm on the fastest micro-kernel the CPU
 // supports, on up to Threads() goroutines for products big enough to pay
 // for it. Results are bit-identical for any thread count.
-//
-// Products with n <= 16 columns go to the best kernel whose tile is at
-// most 16 wide (AVX2's 6x16 rather than AVX-512's 8x32, which would run
-// half empty: 72 against 60 GFLOP/s on the conv's 25088x9x16).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	kern := bestKernel
-	if n <= narrowKernel.nr {
-		kern = narrowKernel
-	}
-	sgemm(kern, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(bestKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemmNaive is the reference: a triple loop with float32 accumulation in k order.
@@ -95,19 +87,7 @@ type gemmKernel struct {
 var (
 	gemmKernels = append([]*gemmKernel{&kernelGo}, archKernels...)
 	bestKernel  = pickKernel()
-	// narrowKernel is the best kernel with Nr <= 16, for narrow products.
-	narrowKernel = pickNarrowKernel()
 )
-
-func pickNarrowKernel() *gemmKernel {
-	best := &kernelGo
-	for _, k := range gemmKernels {
-		if k.ok && k.nr <= 16 {
-			best = k
-		}
-	}
-	return best
-}
 
 func pickKernel() *gemmKernel {
 	best := &kernelGo

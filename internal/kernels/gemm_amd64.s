@@ -52,6 +52,10 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-84
 	CMPL R9, $0xffffffff
 	JEQ  sgemmKernelAVX512_fullloop
 
+	// At most 16 columns: only the first vector of each row.
+	TESTL $0xffff0000, R9
+	JZ    sgemmKernelAVX512_halfloop
+
 sgemmKernelAVX512_loop:
 	// Load row p of the B micro-panel.
 	VMOVUPS.Z (SI), K1, Z16
@@ -89,6 +93,36 @@ sgemmKernelAVX512_loop:
 	ADDQ DI, SI
 	DECQ AX
 	JNZ  sgemmKernelAVX512_loop
+	JMP  sgemmKernelAVX512_store
+
+sgemmKernelAVX512_halfloop:
+	// Load row p of the B micro-panel.
+	VMOVUPS.Z (SI), K1, Z16
+
+	// For each row i: broadcast A[i,p], multiply-add into row i of the tile.
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VBROADCASTSS (CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VBROADCASTSS (CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VBROADCASTSS (CX)(R8*1), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VBROADCASTSS (R10), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VBROADCASTSS (R10)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VBROADCASTSS (R10)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VBROADCASTSS (R10)(R8*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+
+	// Step to column p+1 of A and row p+1 of B.
+	ADDQ BX, CX
+	ADDQ BX, R10
+	ADDQ DI, SI
+	DECQ AX
+	JNZ  sgemmKernelAVX512_halfloop
 	JMP  sgemmKernelAVX512_store
 
 sgemmKernelAVX512_fullloop:

@@ -115,12 +115,13 @@ func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool
 	TESTQ(k, k)
 	JZ(LabelRef(name + "_store"))
 
-	// loop emits the k-loop under label; with masked set, B's row is read
-	// under the column masks (a partial tile).
-	loop := func(label string, masked bool) {
+	// loop emits the k-loop under label over the first nvUsed vectors of
+	// each row; with masked set, B's row is read under the column masks
+	// (a partial tile).
+	loop := func(label string, masked bool, nvUsed int) {
 		Label(label)
 		Comment("Load row p of the B micro-panel.")
-		for v := 0; v < nv; v++ {
+		for v := 0; v < nvUsed; v++ {
 			if masked {
 				VMOVUPS_Z(Mem{Base: pb, Disp: v * vbytes}, opmasks[v], bv(v))
 			} else {
@@ -130,7 +131,7 @@ func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool
 		Comment("For each row i: broadcast A[i,p], multiply-add into row i of the tile.")
 		for i := 0; i < mr; i++ {
 			VBROADCASTSS(rowAddr(i), bc)
-			for v := 0; v < nv; v++ {
+			for v := 0; v < nvUsed; v++ {
 				VFMADD231PS(bv(v), bc, acc(i, v))
 			}
 		}
@@ -150,14 +151,21 @@ func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool
 		// Masked loads cost a port-0/5 uop each, taken from the FMAs:
 		// whole-width tiles (most) run a loop with plain loads, 174 against
 		// 185 GFLOP/s for the kernel alone in L1.
+		// Tiles at most 16 wide (narrow products, the last panel of
+		// n = 100) skip the second vector of each row: half the FMAs.
 		Comment("All columns: the loop with plain loads of B.")
 		CMPL(maskArg, U32(0xffffffff))
 		JEQ(LabelRef(name + "_fullloop"))
-		loop(name+"_loop", true)
+		Comment("At most 16 columns: only the first vector of each row.")
+		TESTL(U32(0xffff0000), maskArg)
+		JZ(LabelRef(name + "_halfloop"))
+		loop(name+"_loop", true, nv)
 		JMP(LabelRef(name + "_store"))
-		loop(name+"_fullloop", false)
+		loop(name+"_halfloop", true, 1)
+		JMP(LabelRef(name + "_store"))
+		loop(name+"_fullloop", false, nv)
 	} else {
-		loop(name+"_loop", false)
+		loop(name+"_loop", false, nv)
 	}
 
 	Label(name + "_store")
