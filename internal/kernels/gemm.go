@@ -237,8 +237,11 @@ func (g *gemmJob) blocked(buf *gemmBuf, m0, m1, n0, n1 int) {
 	for jc := n0; jc < n1; jc += gemmNc {
 		nb := min(gemmNc, n1-jc)
 		npan := (nb + nr - 1) / nr
-		for pc := 0; pc < g.k; pc += gemmKc {
-			kb := min(gemmKc, g.k-pc)
+		// K in equal slices of at most gemmKc (784 = 4 x 196, not
+		// 3 x 256 + 16: a thin last slice costs a pass over C for little).
+		kc := (g.k + (g.k+gemmKc-1)/gemmKc - 1) / ((g.k + gemmKc - 1) / gemmKc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
 			// Packing B pays when its panels serve many mr-tiles; for a
 			// few, partial kernels read op(B) = B in place.
 			direct := kern.partial && !g.transB && m1-m0 <= gemmDirectRows
