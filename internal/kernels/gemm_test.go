@@ -125,7 +125,7 @@ func TestSgemmSmall(t *testing.T) {
 func edgeSizes(kern *gemmKernel) (ms, ns, ks []int) {
 	ms = []int{kern.mr - 1, kern.mr + 1, 2*kern.mr + 3, gemmMc - 1, gemmMc + 1, gemmMc + kern.mr + 1, 2*gemmMc + 5}
 	ns = []int{kern.nr - 1, kern.nr + 1, 3*kern.nr + 5, gemmNc + 1, gemmNc + kern.nr + 3}
-	ks = []int{1, gemmKc - 1, gemmKc + 1, 2*gemmKc + 5}
+	ks = []int{1, 4, 6, gemmKc - 1, gemmKc + 1, 2*gemmKc + 5} // 4, 6: the unrolled k-loop with 0 and 2 left over
 	return ms, ns, ks
 }
 
