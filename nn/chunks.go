@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/autoenc/autoenc/internal/kernels"
+import (
+	"github.com/autoenc/autoenc/internal/kernels"
+	"github.com/autoenc/autoenc/tensor"
+)
 
 // imageChunk is how many images a convolution layer treats as one piece
 // of work. A layer runs each chunk from start to end (im2col, GEMM, bias and
@@ -39,6 +42,31 @@ func (b *batchChunks) RunPart(p int) {
 		i0 := c * imageChunk
 		b.run(c, i0, min(i0+imageChunk, b.n))
 	}
+}
+
+// chunkGrads holds a convolution layer's weight gradients per chunk of a
+// batch: dk [chunks, len(kernel)] and db [chunks, len(bias)], written by
+// the chunks' backward passes and then added in chunk order.
+type chunkGrads struct {
+	dk, db *tensor.Tensor
+}
+
+// resize makes room for the chunks of a batch of n images.
+func (g *chunkGrads) resize(n int, kernel, bias *Param) {
+	g.dk = tensor.Resize(g.dk, numChunks(n), kernel.Grad.Len())
+	g.db = tensor.Resize(g.db, numChunks(n), bias.Grad.Len())
+}
+
+// chunk returns chunk c's rows of dk and db.
+func (g *chunkGrads) chunk(c int) (dk, db []float32) {
+	wk, wb := g.dk.Shape[1], g.db.Shape[1]
+	return g.dk.Data[c*wk : (c+1)*wk], g.db.Data[c*wb : (c+1)*wb]
+}
+
+// addTo adds every chunk's gradients into kernel.Grad and bias.Grad.
+func (g *chunkGrads) addTo(kernel, bias *Param) {
+	addChunks(kernel.Grad.Data, g.dk.Data)
+	addChunks(bias.Grad.Data, g.db.Data)
 }
 
 // addChunks adds the chunks' partial sums, parts[c*len(dst):(c+1)*len(dst)]

@@ -31,10 +31,8 @@ type Conv2D struct {
 	y, dx *tensor.Tensor
 	dy    *tensor.Tensor // during Backward
 
-	// Per-chunk partial weight gradients, [chunks, k*k*cin*filters] and
-	// [chunks, filters], added in chunk order after each Backward.
-	dkParts, dbParts *tensor.Tensor
-	fwd, bwd         batchChunks
+	grads    chunkGrads // per-chunk weight gradients
+	fwd, bwd batchChunks
 
 	noDx bool // Backward skips dx (first layer of a Model)
 }
@@ -131,9 +129,7 @@ func (l *Conv2D) skipInputGrad() { l.noDx = true }
 // and returns dx (nil once skipInputGrad was called), chunk by chunk.
 func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	n := l.x.Shape[0]
-	chunks := numChunks(n)
-	l.dkParts = tensor.Resize(l.dkParts, chunks, l.kernel.Grad.Len())
-	l.dbParts = tensor.Resize(l.dbParts, chunks, l.filters)
+	l.grads.resize(n, l.kernel, l.bias)
 	if !l.noDx {
 		l.dx = tensor.Resize(l.dx, l.x.Shape...)
 	}
@@ -143,8 +139,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	l.bwd.do(n)
 	l.dy = nil
-	addChunks(l.kernel.Grad.Data, l.dkParts.Data)
-	addChunks(l.bias.Grad.Data, l.dbParts.Data)
+	l.grads.addTo(l.kernel, l.bias)
 	if l.noDx {
 		return nil
 	}
@@ -152,8 +147,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 }
 
 // backwardChunk is Backward on images [i0, i1), chunk c: it writes the
-// chunk's weight gradients into row c of dkParts and dbParts.
+// chunk's weight gradients into l.grads.chunk(c).
 func (l *Conv2D) backwardChunk(c, i0, i1 int) {
+	dk, db := l.grads.chunk(c)
 	g := l.g
 	pix, kkc := g.OH*g.OW, g.ColCols()
 	r0, r1 := i0*pix, i1*pix
@@ -162,10 +158,8 @@ func (l *Conv2D) backwardChunk(c, i0, i1 int) {
 	dz := l.dy.Data[r0*l.filters : r1*l.filters]
 	l.activation.Backward(dz, l.y.Data[r0*l.filters:r1*l.filters]) // dz = dy * f'(z)
 	// dkernel_c = col^T dz: [k*k*cin, rows] x [rows, filters].
-	dk := l.dkParts.Data[c*l.kernel.Grad.Len() : (c+1)*l.kernel.Grad.Len()]
 	kernels.Sgemm(true, false, kkc, l.filters, rows, 1, col, kkc, dz, l.filters, 0, dk, l.filters)
 	// dbias_c = sum over the chunk's output pixels of dz.
-	db := l.dbParts.Data[c*l.filters : (c+1)*l.filters]
 	clear(db)
 	sumRows(db, dz)
 	if l.noDx {

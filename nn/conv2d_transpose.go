@@ -44,10 +44,8 @@ type Conv2DTranspose struct {
 	y, dx *tensor.Tensor
 	dy    *tensor.Tensor // during Backward
 
-	// Per-chunk partial weight gradients, [chunks, k*k*filters*cin] and
-	// [chunks, filters], added in chunk order after each Backward.
-	dkParts, dbParts *tensor.Tensor
-	fwd, bwd         batchChunks
+	grads    chunkGrads // per-chunk weight gradients
+	fwd, bwd batchChunks
 
 	noDx bool // Backward skips dx (first layer of a Model)
 }
@@ -129,9 +127,7 @@ func (l *Conv2DTranspose) skipInputGrad() { l.noDx = true }
 // and returns dx (nil once skipInputGrad was called), chunk by chunk.
 func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	n := l.x.Shape[0]
-	chunks := numChunks(n)
-	l.dkParts = tensor.Resize(l.dkParts, chunks, l.kernel.Grad.Len())
-	l.dbParts = tensor.Resize(l.dbParts, chunks, l.filters)
+	l.grads.resize(n, l.kernel, l.bias)
 	if !l.noDx {
 		l.dx = tensor.Resize(l.dx, l.x.Shape...)
 	}
@@ -141,8 +137,7 @@ func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	l.bwd.do(n)
 	l.dy = nil
-	addChunks(l.kernel.Grad.Data, l.dkParts.Data)
-	addChunks(l.bias.Grad.Data, l.dbParts.Data)
+	l.grads.addTo(l.kernel, l.bias)
 	if l.noDx {
 		return nil
 	}
@@ -150,8 +145,9 @@ func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) *tensor.Tensor {
 }
 
 // backwardChunk is Backward on images [i0, i1), chunk c: it writes the
-// chunk's weight gradients into row c of dkParts and dbParts.
+// chunk's weight gradients into l.grads.chunk(c).
 func (l *Conv2DTranspose) backwardChunk(c, i0, i1 int) {
+	dk, db := l.grads.chunk(c)
 	g := l.g
 	pix, kkf := g.OH*g.OW, g.ColCols()
 	r0, r1 := i0*pix, i1*pix
@@ -160,7 +156,6 @@ func (l *Conv2DTranspose) backwardChunk(c, i0, i1 int) {
 	dz := l.dy.Data[i0*img : i1*img]
 	l.activation.Backward(dz, l.y.Data[i0*img:i1*img]) // dz = dy * f'(z)
 	// dbias_c = sum over the chunk's output pixels of dz.
-	db := l.dbParts.Data[c*l.filters : (c+1)*l.filters]
 	clear(db)
 	sumRows(db, dz)
 	// dcol = im2col(dz): the gradient of every scattered value.
@@ -168,7 +163,6 @@ func (l *Conv2DTranspose) backwardChunk(c, i0, i1 int) {
 	kernels.Im2col(dcol, dz, i1-i0, g)
 	// dkernel_c = dcol^T x: [k*k*filters, rows] x [rows, cin].
 	x := l.x.Data[r0*l.cin : r1*l.cin]
-	dk := l.dkParts.Data[c*l.kernel.Grad.Len() : (c+1)*l.kernel.Grad.Len()]
 	kernels.Sgemm(true, false, kkf, l.cin, rows, 1, dcol, kkf, x, l.cin, 0, dk, l.cin)
 	if l.noDx {
 		return
