@@ -112,14 +112,12 @@ func (l *LSTM) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.xT = tensor.Resize(l.xT, T, nb, in)
 	swap01(l.xT.Data, x.Data, nb, T, in)
 
-	// z = x W + b for every step at once: rows of gates start as b, then
-	// one Sgemm over [T*batch, in] x [in, 4u] adds x W.
+	// z = x W + b for every step at once: one Sgemm over [T*batch, in] x
+	// [in, 4u], then the bias added to every row.
 	l.gates = tensor.Resize(l.gates, T, nb, g4)
 	z := l.gates.Data
-	for r := 0; r < T*nb; r++ {
-		copy(z[r*g4:(r+1)*g4], l.bias.Value.Data)
-	}
-	kernels.Sgemm(false, false, T*nb, g4, in, 1, l.xT.Data, in, l.kernel.Value.Data, g4, 1, z, g4)
+	kernels.Sgemm(false, false, T*nb, g4, in, 1, l.xT.Data, in, l.kernel.Value.Data, g4, 0, z, g4)
+	kernels.BiasAct(z, l.bias.Value.Data, kernels.ActLinear)
 
 	l.h = tensor.Resize(l.h, T+1, nb, u)
 	l.c = tensor.Resize(l.c, T+1, nb, u)
@@ -172,12 +170,7 @@ func (l *LSTM) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		kernels.Sgemm(true, false, u, g4, (T-1)*nb, 1, l.h.Data[bu:T*bu], u, dz[bg:], g4, 1, l.recurrent.Grad.Data, g4)
 	}
 	// db += sum over steps and batch of dz.
-	db := l.bias.Grad.Data
-	for r := 0; r < T*nb; r++ {
-		for j, v := range dz[r*g4 : (r+1)*g4] {
-			db[j] += v
-		}
-	}
+	sumRows(l.bias.Grad.Data, dz)
 	if l.noDx {
 		return nil
 	}
