@@ -44,6 +44,61 @@ func (b *batchChunks) RunPart(p int) {
 	}
 }
 
+// chunkedConv is what Conv2D and Conv2DTranspose share: their buffers,
+// and forward and backward passes that run the layer's forwardChunk and
+// backwardChunk (set as fwd.run and bwd.run by Build) over the batch.
+type chunkedConv struct {
+	kernel, bias *Param
+
+	x     *tensor.Tensor // last input
+	col   *tensor.Tensor // the layer's column matrix, reused by Backward
+	y, dx *tensor.Tensor
+	dy    *tensor.Tensor // during Backward
+
+	grads    chunkGrads // per-chunk weight gradients
+	fwd, bwd batchChunks
+
+	noDx bool // Backward skips dx (first layer of a Model)
+}
+
+// forward sizes col ([colRows, colCols]) and y (yShape) for x and runs
+// every chunk's forward pass.
+func (l *chunkedConv) forward(x *tensor.Tensor, colRows, colCols int, yShape ...int) *tensor.Tensor {
+	l.x = x
+	l.col = tensor.Resize(l.col, colRows, colCols)
+	l.y = tensor.Resize(l.y, yShape...)
+	l.fwd.do(x.Shape[0])
+	return l.y
+}
+
+func (l *chunkedConv) skipInputGrad() { l.noDx = true }
+
+// Backward turns dy into dz in place, accumulates the parameter gradients
+// and returns dx (nil once skipInputGrad was called), chunk by chunk.
+func (l *chunkedConv) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	n := l.x.Shape[0]
+	l.grads.resize(n, l.kernel, l.bias)
+	if !l.noDx {
+		l.dx = tensor.Resize(l.dx, l.x.Shape...)
+	}
+	l.dy = dy
+	l.bwd.do(n)
+	l.dy = nil
+	l.grads.addTo(l.kernel, l.bias)
+	if l.noDx {
+		return nil
+	}
+	return l.dx
+}
+
+// Params returns kernel and bias, or nil before Build.
+func (l *chunkedConv) Params() []*Param {
+	if l.kernel == nil {
+		return nil
+	}
+	return []*Param{l.kernel, l.bias}
+}
+
 // chunkGrads holds a convolution layer's weight gradients per chunk of a
 // batch: dk [chunks, len(kernel)] and db [chunks, len(bias)], written by
 // the chunks' backward passes and then added in chunk order.

@@ -23,18 +23,9 @@ type Conv2D struct {
 	padding                      Padding
 	activation                   Activation
 
-	g            kernels.ConvGeom // input [H, W, C] -> output [OH, OW, filters]
-	kernel, bias *Param
+	g kernels.ConvGeom // input [H, W, C] -> output [OH, OW, filters]
 
-	x     *tensor.Tensor // last input
-	col   *tensor.Tensor // im2col of x in Forward; dcol in Backward
-	y, dx *tensor.Tensor
-	dy    *tensor.Tensor // during Backward
-
-	grads    chunkGrads // per-chunk weight gradients
-	fwd, bwd batchChunks
-
-	noDx bool // Backward skips dx (first layer of a Model)
+	chunkedConv // buffers, Backward and Params
 }
 
 // NewConv2D returns an unbuilt Conv2D with square kernels and strides.
@@ -84,6 +75,7 @@ func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
 	l.kernel = newParam("kernel", k, k, c, l.filters)
 	l.bias = newParam("bias", l.filters)
 	glorotUniform(rng, l.kernel.Value.Data, k*k*c, k*k*l.filters)
+	l.fwd.run, l.bwd.run = l.forwardChunk, l.backwardChunk
 	return []int{oh, ow, l.filters}, nil
 }
 
@@ -99,14 +91,7 @@ func (l *Conv2D) checkInput(x *tensor.Tensor) {
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.checkInput(x)
 	g, n := l.g, x.Shape[0]
-	l.x = x
-	l.col = tensor.Resize(l.col, n*g.OH*g.OW, g.ColCols())
-	l.y = tensor.Resize(l.y, n, g.OH, g.OW, l.filters)
-	if l.fwd.run == nil {
-		l.fwd.run = l.forwardChunk
-	}
-	l.fwd.do(n)
-	return l.y
+	return l.forward(x, n*g.OH*g.OW, g.ColCols(), n, g.OH, g.OW, l.filters)
 }
 
 // forwardChunk is Forward on images [i0, i1).
@@ -121,29 +106,6 @@ func (l *Conv2D) forwardChunk(_, i0, i1 int) {
 	// y = col*kernel: [rows, k*k*cin] x [k*k*cin, filters].
 	kernels.Sgemm(false, false, r1-r0, l.filters, kkc, 1, col, kkc, l.kernel.Value.Data, l.filters, 0, y, l.filters)
 	l.activation.BiasApply(y, l.bias.Value.Data) // y = f(y + bias)
-}
-
-func (l *Conv2D) skipInputGrad() { l.noDx = true }
-
-// Backward turns dy into dz in place, accumulates the parameter gradients
-// and returns dx (nil once skipInputGrad was called), chunk by chunk.
-func (l *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	n := l.x.Shape[0]
-	l.grads.resize(n, l.kernel, l.bias)
-	if !l.noDx {
-		l.dx = tensor.Resize(l.dx, l.x.Shape...)
-	}
-	l.dy = dy
-	if l.bwd.run == nil {
-		l.bwd.run = l.backwardChunk
-	}
-	l.bwd.do(n)
-	l.dy = nil
-	l.grads.addTo(l.kernel, l.bias)
-	if l.noDx {
-		return nil
-	}
-	return l.dx
 }
 
 // backwardChunk is Backward on images [i0, i1), chunk c: it writes the
@@ -171,12 +133,4 @@ func (l *Conv2D) backwardChunk(c, i0, i1 int) {
 	// dx = col2im(dcol): each input pixel sums the taps that read it.
 	img := g.H * g.W * g.C
 	kernels.Col2im(l.dx.Data[i0*img:i1*img], col, i1-i0, g)
-}
-
-// Params returns kernel and bias, or nil before Build.
-func (l *Conv2D) Params() []*Param {
-	if l.kernel == nil {
-		return nil
-	}
-	return []*Param{l.kernel, l.bias}
 }

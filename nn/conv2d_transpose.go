@@ -36,18 +36,9 @@ type Conv2DTranspose struct {
 	cin int
 	// g is the geometry of the matching forward convolution, from the
 	// output [OH', OW', filters] (g.H, g.W, g.C) to the input (g.OH, g.OW).
-	g            kernels.ConvGeom
-	kernel, bias *Param
+	g kernels.ConvGeom
 
-	x     *tensor.Tensor // last input
-	col   *tensor.Tensor // x*kernel^T in Forward; im2col(dz) in Backward
-	y, dx *tensor.Tensor
-	dy    *tensor.Tensor // during Backward
-
-	grads    chunkGrads // per-chunk weight gradients
-	fwd, bwd batchChunks
-
-	noDx bool // Backward skips dx (first layer of a Model)
+	chunkedConv // buffers, Backward and Params
 }
 
 // NewConv2DTranspose returns an unbuilt Conv2DTranspose with square kernels
@@ -82,6 +73,7 @@ func (l *Conv2DTranspose) Build(in []int, rng *rand.Rand) ([]int, error) {
 	l.kernel = newParam("kernel", k, k, l.filters, c)
 	l.bias = newParam("bias", l.filters)
 	glorotUniform(rng, l.kernel.Value.Data, k*k*l.filters, k*k*c)
+	l.fwd.run, l.bwd.run = l.forwardChunk, l.backwardChunk
 	return []int{oh, ow, l.filters}, nil
 }
 
@@ -97,14 +89,7 @@ func (l *Conv2DTranspose) checkInput(x *tensor.Tensor) {
 func (l *Conv2DTranspose) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.checkInput(x)
 	g, n := l.g, x.Shape[0]
-	l.x = x
-	l.col = tensor.Resize(l.col, n*g.OH*g.OW, g.ColCols())
-	l.y = tensor.Resize(l.y, n, g.H, g.W, l.filters)
-	if l.fwd.run == nil {
-		l.fwd.run = l.forwardChunk
-	}
-	l.fwd.do(n)
-	return l.y
+	return l.forward(x, n*g.OH*g.OW, g.ColCols(), n, g.H, g.W, l.filters)
 }
 
 // forwardChunk is Forward on images [i0, i1).
@@ -119,29 +104,6 @@ func (l *Conv2DTranspose) forwardChunk(_, i0, i1 int) {
 	y := l.y.Data[i0*img : i1*img]
 	kernels.Col2im(y, col, i1-i0, g)
 	l.activation.BiasApply(y, l.bias.Value.Data) // y = f(y + bias)
-}
-
-func (l *Conv2DTranspose) skipInputGrad() { l.noDx = true }
-
-// Backward turns dy into dz in place, accumulates the parameter gradients
-// and returns dx (nil once skipInputGrad was called), chunk by chunk.
-func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	n := l.x.Shape[0]
-	l.grads.resize(n, l.kernel, l.bias)
-	if !l.noDx {
-		l.dx = tensor.Resize(l.dx, l.x.Shape...)
-	}
-	l.dy = dy
-	if l.bwd.run == nil {
-		l.bwd.run = l.backwardChunk
-	}
-	l.bwd.do(n)
-	l.dy = nil
-	l.grads.addTo(l.kernel, l.bias)
-	if l.noDx {
-		return nil
-	}
-	return l.dx
 }
 
 // backwardChunk is Backward on images [i0, i1), chunk c: it writes the
@@ -169,12 +131,4 @@ func (l *Conv2DTranspose) backwardChunk(c, i0, i1 int) {
 	}
 	// dx = dcol kernel: [rows, k*k*filters] x [k*k*filters, cin].
 	kernels.Sgemm(false, false, rows, l.cin, kkf, 1, dcol, kkf, l.kernel.Value.Data, l.cin, 0, l.dx.Data[r0*l.cin:r1*l.cin], l.cin)
-}
-
-// Params returns kernel and bias, or nil before Build.
-func (l *Conv2DTranspose) Params() []*Param {
-	if l.kernel == nil {
-		return nil
-	}
-	return []*Param{l.kernel, l.bias}
 }
