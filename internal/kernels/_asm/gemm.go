@@ -129,12 +129,7 @@ func kernel(name string, mr, nv, vbytes int, regs []reg.VecPhysical, avx512 bool
 			}
 		}
 		Comment("For each row i: broadcast A[i,p], multiply-add into row i of the tile.")
-		for i := 0; i < mr; i++ {
-			VBROADCASTSS(rowAddr(i), bc)
-			for v := 0; v < nvUsed; v++ {
-				VFMADD231PS(bv(v), bc, acc(i, v))
-			}
-		}
+		fmaRows(mr, nvUsed, 0, rowAddr, acc, bv, bc)
 		Comment("Step to column p+1 of A and row p+1 of B.")
 		for _, r := range bases {
 			ADDQ(cs, r)
@@ -251,14 +246,7 @@ func unrolled(name string, mr, nv, vbytes int, k, cs, pb, ldb reg.Register, base
 			r.Disp = v * vbytes
 			VMOVUPS(r, bv(v))
 		}
-		for i := 0; i < mr; i++ {
-			a := rowAddr(i)
-			a.Disp = 4 * q
-			VBROADCASTSS(a, bc)
-			for v := 0; v < nv; v++ {
-				VFMADD231PS(bv(v), bc, acc(i, v))
-			}
-		}
+		fmaRows(mr, nv, 4*q, rowAddr, acc, bv, bc)
 	}
 	for _, r := range bases {
 		ADDQ(U8(16), r)
@@ -268,6 +256,21 @@ func unrolled(name string, mr, nv, vbytes int, k, cs, pb, ldb reg.Register, base
 	JNZ(LabelRef(name + "_loop4"))
 	TESTQ(k, k)
 	JZ(LabelRef(name + "_store"))
+}
+
+// fmaRows emits one k step's multiply-adds: for each row i, broadcast
+// A[i, p] (at rowAddr(i) plus disp bytes) and add its products with the nv
+// B vectors into row i's accumulators.
+func fmaRows(mr, nv, disp int, rowAddr func(i int) Mem, acc func(i, v int) reg.VecPhysical,
+	bv func(v int) reg.VecPhysical, bc reg.VecPhysical) {
+	for i := 0; i < mr; i++ {
+		a := rowAddr(i)
+		a.Disp += disp
+		VBROADCASTSS(a, bc)
+		for v := 0; v < nv; v++ {
+			VFMADD231PS(bv(v), bc, acc(i, v))
+		}
+	}
 }
 
 // paramAddr is the frame address of a scalar argument.
